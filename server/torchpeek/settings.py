@@ -1,0 +1,145 @@
+"""User settings: the ``torchpeek`` section of initialization options and configuration.
+
+Editors send camelCase JSON; this module turns it into a typed, validated
+``Settings`` value. Bad values never stop the server: each one becomes a
+warning and the default stays in place.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SimulatedGpu:
+    """Properties a simulated CUDA device reports on a machine without one."""
+
+    name: str = "Simulated GPU (torchpeek)"
+    total_memory_mb: int = 24576
+    count: int = 1
+    capability: tuple[int, int] = (8, 6)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "totalMemoryMb": self.total_memory_mb,
+            "count": self.count,
+            "capability": list(self.capability),
+        }
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    """Limits and switches for shape previews."""
+
+    enabled: bool = True
+    timeout_ms: int = 5000
+    memory_mb: int = 4096
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a client may configure."""
+
+    python: str = field(default_factory=lambda: sys.executable)
+    snippet_paths: tuple[str, ...] = ()
+    preview: PreviewSettings = PreviewSettings()
+    simulated_gpu: SimulatedGpu = SimulatedGpu()
+    locale: str = "auto"
+
+
+def _pick(options: dict[str, Any], key: str, kind: type, warnings: list[str]) -> Any:
+    value = options.get(key)
+    if value is None:
+        return None
+    if kind is int and isinstance(value, bool):
+        warnings.append(f"torchpeek.{key}: expected a number, got {value!r}")
+        return None
+    if not isinstance(value, kind):
+        warnings.append(f"torchpeek.{key}: expected {kind.__name__}, got {value!r}")
+        return None
+    return value
+
+
+def _parse_preview(raw: Any, warnings: list[str]) -> PreviewSettings:
+    base = PreviewSettings()
+    if not isinstance(raw, dict):
+        if raw is not None:
+            warnings.append(f"torchpeek.preview: expected an object, got {raw!r}")
+        return base
+    enabled = _pick(raw, "enabled", bool, warnings)
+    timeout = _pick(raw, "timeoutMs", int, warnings)
+    memory = _pick(raw, "memoryMb", int, warnings)
+    if timeout is not None and not 100 <= timeout <= 600_000:
+        warnings.append(f"torchpeek.preview.timeoutMs: {timeout} is outside 100..600000")
+        timeout = None
+    if memory is not None and memory < 256:
+        warnings.append(f"torchpeek.preview.memoryMb: {memory} is below 256")
+        memory = None
+    return replace(
+        base,
+        enabled=base.enabled if enabled is None else enabled,
+        timeout_ms=timeout or base.timeout_ms,
+        memory_mb=memory or base.memory_mb,
+    )
+
+
+def _parse_gpu(raw: Any, warnings: list[str]) -> SimulatedGpu:
+    base = SimulatedGpu()
+    if not isinstance(raw, dict):
+        if raw is not None:
+            warnings.append(f"torchpeek.simulatedGpu: expected an object, got {raw!r}")
+        return base
+    name = _pick(raw, "name", str, warnings)
+    total = _pick(raw, "totalMemoryMb", int, warnings)
+    count = _pick(raw, "count", int, warnings)
+    cap = raw.get("capability")
+    capability = base.capability
+    if isinstance(cap, list) and len(cap) == 2 and all(isinstance(c, int) for c in cap):
+        capability = (cap[0], cap[1])
+    elif cap is not None:
+        warnings.append(f"torchpeek.simulatedGpu.capability: expected [major, minor], got {cap!r}")
+    if count is not None and not 1 <= count <= 64:
+        warnings.append(f"torchpeek.simulatedGpu.count: {count} is outside 1..64")
+        count = None
+    return SimulatedGpu(
+        name=name or base.name,
+        total_memory_mb=total or base.total_memory_mb,
+        count=count or base.count,
+        capability=capability,
+    )
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Settings from a client's JSON object, plus a warning per ignored value."""
+    warnings: list[str] = []
+    base = base or Settings()
+    if raw is None:
+        return base, warnings
+    if not isinstance(raw, dict):
+        return base, [f"torchpeek settings: expected an object, got {type(raw).__name__}"]
+    if isinstance(raw.get("torchpeek"), dict):
+        raw = raw["torchpeek"]
+    python = _pick(raw, "python", str, warnings)
+    paths = raw.get("snippetPaths")
+    snippet_paths = base.snippet_paths
+    if isinstance(paths, list) and all(isinstance(p, str) for p in paths):
+        snippet_paths = tuple(paths)
+    elif paths is not None:
+        warnings.append(f"torchpeek.snippetPaths: expected a list of strings, got {paths!r}")
+    locale = _pick(raw, "locale", str, warnings)
+    if locale is not None and locale not in ("auto", "en", "ko"):
+        warnings.append(f"torchpeek.locale: expected auto, en or ko, got {locale!r}")
+        locale = None
+    settings = Settings(
+        python=python or base.python,
+        snippet_paths=snippet_paths,
+        preview=_parse_preview(raw.get("preview"), warnings) if "preview" in raw else base.preview,
+        simulated_gpu=_parse_gpu(raw.get("simulatedGpu"), warnings)
+        if "simulatedGpu" in raw
+        else base.simulated_gpu,
+        locale=locale or base.locale,
+    )
+    return settings, warnings

@@ -1,0 +1,123 @@
+"""Fuzzy matching of what the user typed against snippet prefixes, titles and tags.
+
+:func:`fuzzy_score` is a case-insensitive subsequence match scored like editor pickers do:
+matches at the start, at word boundaries (after ``-_. `` or a camelCase hump) and in
+consecutive runs score higher; gaps cost a little. :func:`rank_snippets` orders snippets for
+the completion list and for pickers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import Snippet
+
+MATCH = 16
+START_BONUS = 24
+BOUNDARY_BONUS = 18
+CONSECUTIVE_BONUS = 14
+GAP_PENALTY = 2
+MAX_GAP_PENALTY = 12
+PREFIX_BONUS = 40
+EXACT_BONUS = 60
+SEPARATORS = set("-_. /:")
+
+PREFIX_WEIGHT = 3
+TITLE_WEIGHT = 1
+TAG_WEIGHT = 1
+
+
+def _char_bonus(candidate: str, index: int) -> int:
+    if index == 0:
+        return START_BONUS
+    before, here = candidate[index - 1], candidate[index]
+    if before in SEPARATORS:
+        return BOUNDARY_BONUS
+    if before.islower() and here.isupper():
+        return BOUNDARY_BONUS
+    if not before.isdigit() and here.isdigit():
+        return BOUNDARY_BONUS // 2
+    return 0
+
+
+def _best_alignment(query: str, candidate: str) -> int | None:
+    """Highest-scoring placement of ``query`` as a subsequence of ``candidate``."""
+    lower = candidate.lower()
+    bonus = [_char_bonus(candidate, j) for j in range(len(candidate))]
+    previous: list[int | None] = [None] * len(candidate)
+    for i, char in enumerate(query):
+        current: list[int | None] = [None] * len(candidate)
+        for j in range(len(candidate)):
+            if lower[j] == char:
+                current[j] = _cell(previous, i, j, MATCH + bonus[j])
+        previous = current
+    scores = [score for score in previous if score is not None]
+    return max(scores) if scores else None
+
+
+def _cell(previous: list[int | None], i: int, j: int, base: int) -> int | None:
+    """Score of query char ``i`` matched at ``j``, given the previous row."""
+    if i == 0:
+        return base
+    options: list[int] = []
+    adjacent = previous[j - 1] if j >= 1 else None
+    if adjacent is not None:
+        options.append(adjacent + CONSECUTIVE_BONUS)
+    gapped = _gapped(previous, j)
+    if gapped is not None:
+        options.append(gapped)
+    return base + max(options) if options else None
+
+
+def _gapped(previous: list[int | None], j: int) -> int | None:
+    """Best score of the previous query char at k < j - 1, minus a capped gap penalty."""
+    best: int | None = None
+    for k in range(j - 1):
+        score = previous[k]
+        if score is None:
+            continue
+        penalty = min((j - k - 1) * GAP_PENALTY, MAX_GAP_PENALTY)
+        if best is None or score - penalty > best:
+            best = score - penalty
+    return best
+
+
+def fuzzy_score(query: str, candidate: str) -> int | None:
+    """Score of ``query`` as a fuzzy subsequence of ``candidate``; None if it does not match."""
+    needle = query.lower()
+    if not needle:
+        return 0
+    if len(needle) > len(candidate):
+        return None
+    score = _best_alignment(needle, candidate)
+    if score is None:
+        return None
+    if candidate.lower().startswith(needle):
+        score += PREFIX_BONUS
+        if len(needle) == len(candidate):
+            score += EXACT_BONUS
+    return score
+
+
+def _best(query: str, candidates: Iterable[str]) -> int | None:
+    scores = [s for s in (fuzzy_score(query, c) for c in candidates) if s is not None]
+    return max(scores) if scores else None
+
+
+def snippet_score(query: str, snippet: Snippet) -> int | None:
+    """Best weighted score over the snippet's prefixes, title and tags."""
+    weighted = [
+        (_best(query, snippet.prefixes), PREFIX_WEIGHT),
+        (_best(query, [snippet.title]), TITLE_WEIGHT),
+        (_best(query, snippet.tags), TAG_WEIGHT),
+    ]
+    scores = [score * weight for score, weight in weighted if score is not None]
+    return max(scores) if scores else None
+
+
+def rank_snippets(query: str, snippets: Iterable[Snippet]) -> list[tuple[Snippet, int]]:
+    """Matching snippets with their scores, best first, ties broken by id."""
+    if not query:
+        return sorted(((s, 0) for s in snippets), key=lambda pair: pair[0].id)
+    ranked = [(s, score) for s in snippets if (score := snippet_score(query, s)) is not None]
+    return sorted(ranked, key=lambda pair: (-pair[1], pair[0].id))

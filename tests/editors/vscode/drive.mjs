@@ -1,0 +1,319 @@
+// Drives VS Code (code-server) in Debian's chromium: completion, hover and
+// "torchpeek: Insert Snippet" through the command palette.
+//
+// Usage: node drive.mjs <config.json>; the config is written by
+// tests/editors/test_vscode.py. Prints one JSON line with the outcome and
+// saves screenshots into config.artifacts. Every wait polls with a deadline.
+
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const steps = [];
+let shot = 0;
+
+function log(msg) {
+  process.stderr.write(`[vscode ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  log(`${name}…`);
+  try {
+    const detail = await fn();
+    steps.push({ name, ok: true, seconds: (Date.now() - t0) / 1000, detail });
+    log(`${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  } catch (err) {
+    steps.push({ name, ok: false, seconds: (Date.now() - t0) / 1000, error: String(err?.stack ?? err) });
+    log(`${name}: FAILED ${err}`);
+    throw err;
+  }
+}
+
+async function poll(what, fn, timeoutMs, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+function run(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out}`))));
+  });
+}
+
+async function screenshot(page, name) {
+  const file = path.join(cfg.artifacts, `vscode-${String(++shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file }).catch((e) => log(`screenshot ${name} failed: ${e}`));
+  return file;
+}
+
+// ---------------------------------------------------------------- setup
+
+const dirs = Object.fromEntries(
+  ["userData", "extensions", "workspace", "xdgConfig", "xdgData", "xdgCache", "xdgState", "chromeProfile"].map((k) => [k, path.join(cfg.workdir, k)]),
+);
+Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
+mkdirSync(cfg.artifacts, { recursive: true });
+mkdirSync(path.join(dirs.userData, "User"), { recursive: true });
+writeFileSync(
+  path.join(dirs.userData, "User", "settings.json"),
+  JSON.stringify(
+    {
+      "torchpeek.python": cfg.python,
+      "torchpeek.trace.server": "messages",
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "workbench.enableExperiments": false,
+      "security.workspace.trust.enabled": false,
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "extensions.ignoreRecommendations": true,
+      "telemetry.telemetryLevel": "off",
+      "update.mode": "none",
+      "editor.wordBasedSuggestions": "off",
+      "editor.hover.delay": 100,
+      "files.autoSave": "off",
+      "chat.disableAIFeatures": true,
+    },
+    null,
+    2,
+  ),
+);
+const demo = path.join(dirs.workspace, "demo.py");
+copyFileSync(cfg.fixture, demo);
+
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: dirs.xdgConfig,
+  XDG_DATA_HOME: dirs.xdgData,
+  XDG_CACHE_HOME: dirs.xdgCache,
+  XDG_STATE_HOME: dirs.xdgState,
+  ...(cfg.pythonpath ? { PYTHONPATH: cfg.pythonpath } : {}),
+};
+const common = ["--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions];
+const entry = path.join(cfg.codeServer, "out", "node", "entry.js");
+
+let codeServer;
+let browser;
+const result = { ok: false, steps, screenshots: [] };
+
+async function main() {
+  await step("install extension", () => run(process.execPath, [entry, ...common, "--install-extension", cfg.vsix], env).then((o) => o.trim().split("\n").pop()));
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await step("start code-server", async () => {
+    codeServer = spawn(
+      process.execPath,
+      [entry, ...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", dirs.workspace],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const logFile = path.join(cfg.artifacts, "vscode-code-server.log");
+    let text = "";
+    codeServer.stdout.on("data", (d) => { text += d; writeFileSync(logFile, text); });
+    codeServer.stderr.on("data", (d) => { text += d; writeFileSync(logFile, text); });
+    await poll("code-server /healthz", async () => (await fetch(`${url}/healthz`)).ok, 60000);
+    return url;
+  });
+
+  browser = await chromium.launch({
+    executablePath: cfg.chromium,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+
+  await step("open workbench", async () => {
+    await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 90000 });
+    await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 60000 }).catch(() => undefined);
+  });
+
+  await step("open demo.py", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").waitFor();
+    await page.keyboard.type("demo.py");
+    await poll("demo.py in quick open", () => page.locator(".quick-input-list .monaco-list-row", { hasText: "demo.py" }).count(), 20000);
+    await page.keyboard.press("Enter");
+    await page.locator('.tab[data-resource-name="demo.py"], .tab:has-text("demo.py")').first().waitFor();
+    await page.locator(".monaco-editor .view-lines").first().waitFor();
+  });
+
+  const status = page.locator('[id="torchpeek.status"], .statusbar-item:has-text("torchpeek")').first();
+  await step("server status in the status bar", async () => {
+    await status.waitFor({ timeout: 60000 });
+    // The status item leaves "starting" once the client has initialized.
+    const label = await poll(
+      "torchpeek status to leave 'starting'",
+      async () => {
+        const t = ((await status.getAttribute("aria-label")) ?? "") + " " + ((await status.textContent()) ?? "");
+        const spinning = await status.locator(".codicon-sync.codicon-modifier-spin, .codicon-sync\\~spin").count();
+        return !/starting/i.test(t) && (spinning === 0 || /warming/i.test(t)) ? t.trim() : false;
+      },
+      90000,
+    );
+    await screenshot(page, "status").then((f) => result.screenshots.push(f));
+    return label;
+  });
+
+  const editor = page.locator(".monaco-editor .view-lines").first();
+  await step(`complete '${cfg.prefix}'`, async () => {
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type(cfg.prefix, { delay: 30 });
+    const row = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: cfg.completionLabel ?? cfg.prefix });
+    await poll(
+      "the torchpeek item in the suggest widget",
+      async () => {
+        if ((await row.count()) > 0) return true;
+        if ((await page.locator(".suggest-widget.visible").count()) === 0) await page.keyboard.press("Control+Space");
+        return false;
+      },
+      60000,
+      500,
+    );
+    await screenshot(page, "suggest").then((f) => result.screenshots.push(f));
+    await row.first().click();
+    await page.keyboard.press("Escape"); // leave snippet mode
+    await page.keyboard.press("Control+S");
+    const text = await poll(
+      "the snippet body and its import in demo.py",
+      () => {
+        const t = readFileSync(demo, "utf8");
+        return new RegExp(cfg.expectBody).test(t) && t.includes(cfg.expectImport) ? t : false;
+      },
+      15000,
+    );
+    await screenshot(page, "completed").then((f) => result.screenshots.push(f));
+    return text;
+  });
+
+  await step("hover shows torch.Size", async () => {
+    const hover = page.locator(".monaco-hover:not(.hidden)");
+    const deadline = Date.now() + (cfg.hoverTimeoutMs ?? 120000);
+    let last = "";
+    while (Date.now() < deadline) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+G");
+      await page.locator(".quick-input-widget input").waitFor();
+      await page.keyboard.type(String(cfg.hoverLine));
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Home");
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      try {
+        last = await poll(
+          "a torchpeek hover",
+          async () => {
+            const t = (await hover.first().textContent({ timeout: 1000 })) ?? "";
+            return t.includes("torch.Size([") ? t : false;
+          },
+          8000,
+          300,
+        );
+        await screenshot(page, "hover").then((f) => result.screenshots.push(f));
+        return last;
+      } catch {
+        last = (await hover.first().textContent({ timeout: 500 }).catch(() => "")) ?? "";
+        log(`hover so far: ${JSON.stringify(last.slice(0, 200))}; retrying`);
+      }
+    }
+    await screenshot(page, "hover-failed").then((f) => result.screenshots.push(f));
+    throw new Error(`no torch.Size([ in the hover; last hover text: ${JSON.stringify(last)}`);
+  });
+
+  await step("command palette: torchpeek: Insert Snippet", async () => {
+    await page.keyboard.press("Escape");
+    const before = readFileSync(demo, "utf8");
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("F1");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await page.keyboard.type("torchpeek: Insert Snippet");
+    await poll("the command in the palette", () => page.locator(".quick-input-list .monaco-list-row", { hasText: "Insert Snippet" }).count(), 20000);
+    await page.keyboard.press("Enter");
+    await poll("the snippet quick pick", async () => ((await page.locator(".quick-input-title").textContent()) ?? "").includes("Insert Snippet"), 30000);
+    await page.keyboard.type(cfg.paletteFilter ?? cfg.prefix);
+    await poll("a matching snippet", () => page.locator(".quick-input-list .monaco-list-row").count(), 10000);
+    await screenshot(page, "palette-pick").then((f) => result.screenshots.push(f));
+    await page.keyboard.press("Enter");
+    // Accept every parameter prompt with its default until the quick input closes.
+    await poll(
+      "the parameter prompts to finish",
+      async () => {
+        if (await page.locator(".quick-input-widget").isVisible()) {
+          await page.keyboard.press("Enter");
+          return false;
+        }
+        return true;
+      },
+      30000,
+      700,
+    );
+    await page.keyboard.press("Control+S");
+    const text = await poll(
+      "the inserted snippet in demo.py",
+      () => {
+        const t = readFileSync(demo, "utf8");
+        const re = new RegExp(cfg.paletteExpectBody ?? cfg.expectBody, "g");
+        return (t.match(re)?.length ?? 0) > (before.match(re)?.length ?? 0) ? t : false;
+      },
+      15000,
+    );
+    await screenshot(page, "palette-inserted").then((f) => result.screenshots.push(f));
+    return text;
+  });
+
+  result.ok = true;
+}
+
+const started = Date.now();
+try {
+  await main();
+} catch (err) {
+  result.error = String(err?.stack ?? err);
+  try {
+    const page = browser?.contexts()[0]?.pages()[0];
+    if (page) result.screenshots.push(await screenshot(page, "failure"));
+  } catch {}
+} finally {
+  result.seconds = (Date.now() - started) / 1000;
+  await browser?.close().catch(() => undefined);
+  codeServer?.kill("SIGTERM");
+  writeFileSync(path.join(cfg.artifacts, "vscode-result.json"), JSON.stringify(result, null, 2));
+  process.stdout.write(JSON.stringify(result) + "\n");
+  process.exit(result.ok ? 0 : 1);
+}
