@@ -19,7 +19,53 @@ from jinja2.sandbox import SandboxedEnvironment
 from .model import Problem, Snippet, SnippetError
 
 _TEMPLATE_NAME = "<snippet body>"
-_ENV = SandboxedEnvironment(
+MAX_OUTPUT_CHARS = 200_000
+MAX_LOOP_ITEMS = 10_000
+MAX_POWER_EXPONENT = 64
+MAX_REPEAT = 10_000
+
+
+class _BudgetExceeded(Exception):
+    """A template tried to loop, repeat or print more than a snippet ever needs."""
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus limits on ``**`` and ``*`` so a template cannot hang the loader."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context: object, operator: str, left: object, right: object) -> object:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER_EXPONENT:
+            raise _BudgetExceeded(f"exponent {right} is too large")
+        if operator == "*" and _is_repeat(left, right):
+            raise _BudgetExceeded("repetition is too large")
+        return super().call_binop(context, operator, left, right)  # type: ignore[arg-type]
+
+
+def _is_repeat(left: object, right: object) -> bool:
+    sized = (str, list, tuple)
+    if isinstance(left, sized) and isinstance(right, int):
+        return len(left) * right > MAX_REPEAT
+    if isinstance(right, sized) and isinstance(left, int):
+        return len(right) * left > MAX_REPEAT
+    return False
+
+
+class _LoopBudget:
+    """``range`` for templates: every range of one render shares a budget of items."""
+
+    def __init__(self) -> None:
+        self.left = MAX_LOOP_ITEMS
+
+    def range(self, *args: int) -> range:
+        numbers = range(*args)
+        self.left -= len(numbers)
+        if self.left < 0:
+            raise _BudgetExceeded("loops are too long")
+        return numbers
+
+
+_ENV = _BoundedEnvironment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=False,
     autoescape=False,
@@ -46,6 +92,8 @@ def compiled_template(source: str) -> jinja2.Template | TemplateFailure:
         return _compile(source)
     except jinja2.TemplateSyntaxError as error:
         return TemplateFailure(f"template syntax error: {error.message}", error.lineno or 1)
+    except (RecursionError, MemoryError):
+        return TemplateFailure("template syntax error: nested too deeply", 1)
 
 
 def _template_line(traceback: TracebackType | None) -> int:
@@ -64,13 +112,26 @@ def render_template(source: str, context: Mapping[str, object]) -> str | Templat
     if isinstance(template, TemplateFailure):
         return template
     try:
-        return template.render(dict(context))
+        return _bounded_render(template, context)
     except jinja2.TemplateError as error:
         message = getattr(error, "message", None) or str(error)
         return TemplateFailure(f"template error: {message}", _template_line(sys.exc_info()[2]))
     except Exception as error:  # a sandboxed template can still divide by zero and so on
         line = _template_line(sys.exc_info()[2])
         return TemplateFailure(f"template error: {type(error).__name__}: {error}", line)
+
+
+def _bounded_render(template: jinja2.Template, context: Mapping[str, object]) -> str:
+    """Render with a loop budget and an output cap (a template is user input)."""
+    budget = _LoopBudget()
+    chunks: list[str] = []
+    size = 0
+    for chunk in template.generate({**context, "range": budget.range}):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise _BudgetExceeded(f"output is longer than {MAX_OUTPUT_CHARS} characters")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def default_values(snippet: Snippet) -> dict[str, object]:

@@ -29,6 +29,14 @@ OPTIONAL_FIELDS = ("tags", "params", "imports")
 PARAM_FIELDS = ("default", "description", "choices")
 PREVIEW_FIELDS = ("setup", "after", "expr", "expect")
 EXPECT_FIELDS = ("shape", "dtype", "device", "kind", "error")
+_TYPE_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an int"),
+    (float, "a float"),
+    (str, "a string"),
+    (dict, "a mapping"),
+    (list, "a list"),
+)
 _JINJA_RESERVED = {"true", "false", "none", "True", "False", "None", "loop", "self", "caller"}
 
 
@@ -85,10 +93,12 @@ class _Checker:
 
 
 def _type_name(value: object) -> str:
-    names = {LocDict: "a mapping", LocList: "a list", dict: "a mapping", list: "a list"}
     if value is None:
         return "null"
-    return names.get(type(value), f"a {type(value).__name__}")
+    for kind, name in _TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
 
 
 def _string(check: _Checker, item: LocDict, key: str, required: bool = True) -> str:
@@ -206,14 +216,17 @@ def _param_choices(check: _Checker, name: str, spec: LocDict) -> Param | None:
     return Param(name, spec["default"], description, tuple(choices))
 
 
-def _params(check: _Checker, item: LocDict) -> tuple[Param, ...]:
+def _params(check: _Checker, item: LocDict) -> tuple[Param, ...] | None:
+    """The parameters, or None when one is broken (the body cannot be checked then)."""
     value = item.get("params")
     if value is None:
         return ()
     if not isinstance(value, LocDict):
         check.add(item.value_span("params"), "'params' must be a mapping of name -> {default}")
-        return ()
+        return None
     params = [_param(check, name, spec, value.key_span(name)) for name, spec in value.items()]
+    if any(param is None for param in params):
+        return None
     return tuple(param for param in params if param is not None)
 
 
@@ -276,7 +289,10 @@ def _preview(check: _Checker, item: LocDict) -> Preview | None:
             check.add(value.key_span(key), f"unknown preview field {key!r} (ignored)", WARNING)
     if "expr" not in value:
         check.add(value.span, "preview needs an 'expr' (what the preview shows)")
-    texts = {key: _string(check, value, key, required=key == "expr") for key in PREVIEW_FIELDS[:3]}
+    texts = {
+        key: _string(check, value, key, required=key == "expr") if key in value else ""
+        for key in PREVIEW_FIELDS[:3]
+    }
     for key, text in texts.items():
         if text.strip():
             origin = origin_of(check.source, value.value_span(key))
@@ -286,11 +302,14 @@ def _preview(check: _Checker, item: LocDict) -> Preview | None:
 
 
 def _variants(params: tuple[Param, ...]) -> list[tuple[str, dict[str, object]]]:
-    """Default values, then each non-default choice of each parameter."""
+    """Default values, then each other choice of each parameter (both values of a flag)."""
     defaults = {param.name: param.default for param in params}
     variants: list[tuple[str, dict[str, object]]] = [("", defaults)]
     for param in params:
-        for choice in param.choices:
+        choices = param.choices
+        if not choices and isinstance(param.default, bool):
+            choices = (param.default, not param.default)
+        for choice in choices:
             if choice != param.default:
                 label = f"with {param.name}={choice!r}: "
                 variants.append((label, {**defaults, param.name: choice}))
@@ -310,7 +329,7 @@ def _rendered_problems(
     try:
         ast.parse(filled)
     except SyntaxError as error:
-        message = f"{label}body with defaults is not valid Python: {error.msg}"
+        message = f"{label}body (placeholders filled) is not valid Python: {error.msg}"
         return [origin.at(error.lineno or 1, error.offset or 1, message, code_severity)]
     return [
         origin.at(line, col, f"{label}{message}", code_severity)
@@ -356,7 +375,7 @@ class _Fields:
     description: Mapping[str, str]
     category: str
     tags: tuple[str, ...]
-    params: tuple[Param, ...]
+    params: tuple[Param, ...] | None
     imports: tuple[str, ...]
     body: str
     preview: Preview | None
@@ -389,13 +408,13 @@ def build_snippet(
     fields = _read_fields(check, item)
     origin = origin_of(source, item.value_span("body"))
     default_body = ""
-    if fields.body:
+    if fields.body and fields.params is not None:
         default_body, body_problems = check_body(fields.body, fields.params, origin)
         check.problems += body_problems
-    if check.failed:
+    if check.failed or fields.params is None:
         return None, check.problems
     snippet = Snippet(
-        **vars(fields),
+        **{**vars(fields), "params": fields.params},
         path=source.path,
         line=item.span.line,
         body_line=origin.line,

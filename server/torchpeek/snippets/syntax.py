@@ -15,6 +15,7 @@ _TEXT_ESCAPES = "$}\\"
 _CHOICE_ESCAPES = "$}\\,|"
 _FORMAT_ESCAPES = "$}\\/"
 _REGEX_OPTIONS = set("dgimsuvy")
+MAX_DEPTH = 50
 
 
 class SnippetSyntaxError(ValueError):
@@ -117,6 +118,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def peek(self, ahead: int = 0) -> str:
         index = self.pos + ahead
@@ -132,6 +134,15 @@ class _Parser:
 
     def parse_any_list(self, nested: bool) -> tuple[SnippetNode, ...]:
         """Elements up to the end of input, or up to an unescaped ``}`` when nested."""
+        if self.depth >= MAX_DEPTH:
+            raise self.fail(f"placeholders nested more than {MAX_DEPTH} deep")
+        self.depth += 1
+        try:
+            return self._any_list(nested)
+        finally:
+            self.depth -= 1
+
+    def _any_list(self, nested: bool) -> tuple[SnippetNode, ...]:
         nodes: list[SnippetNode] = []
         buffer: list[str] = []
         while self.pos < len(self.text):

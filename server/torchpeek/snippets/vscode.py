@@ -111,21 +111,20 @@ def _as_text(value: object) -> str | None:
 
 
 def _split_imports(body: str) -> tuple[tuple[str, ...], str]:
-    """Leading import lines of an exported body, and the rest."""
+    """Leading import lines that export put on top (followed by a blank line), and the rest."""
     lines = body.split("\n")
     count = 0
-    while count < len(lines) and "$" not in lines[count] and "\\" not in lines[count]:
-        if not lines[count].strip() or parse_import(lines[count]) is None:
-            break
+    while count < len(lines) and _is_plain_import(lines[count]):
         count += 1
-    if count < len(lines) and not lines[count].strip():
-        count_rest = count + 1  # the blank line export puts after the imports
-    else:
-        count_rest = count
-    rest = "\n".join(lines[count_rest:])
-    if count == 0 or not rest.strip():
+    has_separator = count < len(lines) and not lines[count].strip()
+    rest = "\n".join(lines[count + 1 :])
+    if count == 0 or not has_separator or not rest.strip():
         return (), body
     return tuple(line.strip() for line in lines[:count]), rest
+
+
+def _is_plain_import(line: str) -> bool:
+    return "$" not in line and "\\" not in line and parse_import(line) is not None
 
 
 def _as_template(body: str) -> str:

@@ -211,7 +211,7 @@ async function main() {
       "the snippet body and its import in demo.py",
       () => {
         const t = readFileSync(demo, "utf8");
-        return new RegExp(cfg.expectBody).test(t) && t.includes(cfg.expectImport) ? t : false;
+        return t.includes(cfg.expectBody) && t.includes(cfg.expectImport) ? t : false;
       },
       15000,
     );
@@ -271,25 +271,28 @@ async function main() {
     await screenshot(page, "palette-pick").then((f) => result.screenshots.push(f));
     await page.keyboard.press("Enter");
     // Accept every parameter prompt with its default until the quick input closes.
+    // The widget hides briefly between two prompts, so "closed" means closed for three checks in a row.
+    let closedChecks = 0;
     await poll(
       "the parameter prompts to finish",
       async () => {
         if (await page.locator(".quick-input-widget").isVisible()) {
+          closedChecks = 0;
           await page.keyboard.press("Enter");
           return false;
         }
-        return true;
+        return ++closedChecks >= 3;
       },
       30000,
-      700,
+      500,
     );
     await page.keyboard.press("Control+S");
     const text = await poll(
       "the inserted snippet in demo.py",
       () => {
         const t = readFileSync(demo, "utf8");
-        const re = new RegExp(cfg.paletteExpectBody ?? cfg.expectBody, "g");
-        return (t.match(re)?.length ?? 0) > (before.match(re)?.length ?? 0) ? t : false;
+        const body = cfg.paletteExpectBody ?? cfg.expectBody;
+        return t.split(body).length > before.split(body).length ? t : false;
       },
       15000,
     );

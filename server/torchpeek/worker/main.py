@@ -1,0 +1,313 @@
+"""The worker's main loop: import torch once, warm up, then fork a sandboxed child per preview.
+
+The parent never runs user code. For each request it forks; the child confines
+itself, runs the program, writes the result to a pipe and exits. The parent
+enforces the wall-clock limit, answers cancellations by killing the child, and
+turns a crash or kill into a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from typing import Any
+
+from .protocol import MAX_MESSAGE, PreviewRequest, encode
+
+OUT_FD = 1
+
+
+class Channel:
+    """Line-oriented JSON over stdin and a private copy of stdout."""
+
+    def __init__(self) -> None:
+        self.out = os.dup(1)
+        os.dup2(2, 1)  # stray prints in the parent go to stderr, not the protocol
+        self.buffer = b""
+        self.closed = False
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = encode(message)
+        while data:
+            data = data[os.write(self.out, data) :]
+
+    def read_available(self) -> list[dict[str, Any]]:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            self.closed = True
+        self.buffer += chunk
+        messages = []
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            if line.strip():
+                try:
+                    messages.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    self.send({"op": "error", "message": f"bad request line: {error}"})
+        return messages
+
+
+def _torch_info() -> dict[str, Any]:
+    try:
+        import torch
+    except ImportError as error:
+        return {
+            "torch": None,
+            "error": f"torch is not installed in {sys.executable} ({error}). "
+            f"Install it with: {sys.executable} -m pip install torch",
+        }
+    torch.set_num_threads(1)  # a child forked after the pool spun up would hang
+    return {"torch": torch.__version__, "real_gpu": bool(torch.cuda.is_available())}
+
+
+def warm_up() -> float:
+    """Exercise the fake-tensor and CPU paths once so each child starts warm."""
+    from .protocol import PreviewRequest
+    from .run import run_preview
+    from .sandbox import load_libseccomp
+
+    load_libseccomp()
+    started = time.perf_counter()
+    program = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "m = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),"
+        " nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 2), nn.Dropout())\n"
+        "x = torch.randn(2, 3, 8, 8, device='cuda')\n"
+        "y = F.softmax(m.to('cuda')(x) @ torch.ones(2, 2, device='cuda:0'), dim=1).cuda()\n"
+        "z = torch.einsum('ij,jk->ik', torch.rand(2, 3), torch.rand(3, 4)).reshape(-1)[:3]\n"
+    )
+    for expr in ("y", "z.sum().item()"):
+        run_preview(PreviewRequest(id=0, prelude=program, target="", expr=expr))
+    return (time.perf_counter() - started) * 1000
+
+
+class Worker:
+    """Runs one preview child at a time; queues the rest."""
+
+    def __init__(self, channel: Channel, info: dict[str, Any]) -> None:
+        self.channel = channel
+        self.info = info
+        self.queue: deque[dict[str, Any]] = deque()
+        self.cancelled: set[int] = set()
+
+    def handle(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "cancel":
+            self.cancelled.add(int(message.get("id", -1)))
+        elif op == "preview":
+            self.queue.append(message)
+        elif op == "doctor":
+            self.channel.send({"op": "doctor", "id": message.get("id"), **self.doctor()})
+        elif op == "shutdown":
+            self.channel.closed = True
+        else:
+            self.channel.send({"op": "error", "id": message.get("id"), "message": f"unknown op {op!r}"})
+
+    def doctor(self) -> dict[str, Any]:
+        from .protocol import Limits
+
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            workdir = tempfile.mkdtemp(prefix="torchpeek-doctor-")
+            from .sandbox import confine
+
+            layers = confine(workdir, Limits())
+            os.write(write, json.dumps(layers).encode())
+            os._exit(0)
+        os.close(write)
+        data = _read_all(read, time.monotonic() + 10)
+        os.waitpid(pid, 0)
+        layers = json.loads(data) if data else {}
+        return {"python": sys.executable, **self.info, "layers": layers}
+
+    def serve(self) -> None:
+        while not self.channel.closed or self.queue:
+            if self.queue:
+                request = self.queue.popleft()
+                if int(request["id"]) in self.cancelled:
+                    self.channel.send({"op": "result", "id": request["id"], "cancelled": True})
+                    continue
+                self.channel.send(self.run(request))
+                continue
+            ready, _, _ = select.select([0], [], [], 1.0)
+            if ready:
+                for message in self.channel.read_available():
+                    self.handle(message)
+
+    def run(self, raw: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            request = PreviewRequest.from_json(raw)
+        except (KeyError, TypeError, ValueError) as error:
+            return {"op": "result", "id": raw.get("id"), "ok": False, "error": _internal(f"bad request: {error}")}
+        if not self.info.get("torch"):
+            result = {"ok": False, "error": {"type": "ImportError", "summary": self.info["error"], "message": self.info["error"]}}
+        else:
+            result = Supervisor(self, request).run()
+        result.update(op="result", id=request.id, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+        return result
+
+
+def _internal(message: str) -> dict[str, Any]:
+    return {"type": "InternalError", "summary": message, "message": message}
+
+
+def _read_all(fd: int, deadline: float) -> bytes:
+    chunks = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+class Supervisor:
+    """Fork one child for a request, watch it, and explain how it ended."""
+
+    def __init__(self, worker: Worker, request: PreviewRequest) -> None:
+        self.worker = worker
+        self.request = request
+
+    def run(self) -> dict[str, Any]:
+        workdir = tempfile.mkdtemp(prefix="torchpeek-preview-")
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child never returns
+            os.close(read)
+            _child(self.request, write, workdir)
+        os.close(write)
+        try:
+            data, reason = self._collect(read, pid)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return self._outcome(data, reason)
+
+    def _collect(self, fd: int, pid: int) -> tuple[bytes, str | None]:
+        deadline = time.monotonic() + self.request.limits.timeout_ms / 1000
+        chunks: list[bytes] = []
+        reason = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = "timeout"
+                break
+            ready, _, _ = select.select([fd, 0], [], [], remaining)
+            if 0 in ready:
+                for message in self.worker.channel.read_available():
+                    self.worker.handle(message)
+                if self.request.id in self.worker.cancelled:
+                    reason = "cancelled"
+                    break
+            if fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if sum(map(len, chunks)) > MAX_MESSAGE:
+                    reason = "oversize"
+                    break
+        os.close(fd)
+        if reason is not None:
+            _kill(pid)
+        _, status = os.waitpid(pid, 0)
+        if reason is None and not chunks:
+            reason = _exit_reason(status)
+        return b"".join(chunks), reason
+
+    def _outcome(self, data: bytes, reason: str | None) -> dict[str, Any]:
+        seconds = self.request.limits.timeout_ms / 1000
+        if reason == "cancelled":
+            return {"cancelled": True, "ok": False}
+        if reason == "timeout":
+            return _failure("TimeoutError", f"the preview ran longer than {seconds:g} s and was stopped")
+        if reason == "oversize":
+            return _failure("InternalError", "the preview result was too large")
+        if reason is not None:
+            return _failure("WorkerCrash", reason)
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            return _failure("InternalError", "the preview sent an unreadable result")
+
+
+def _failure(kind: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"type": kind, "summary": message, "message": message}}
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _exit_reason(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        names = {
+            signal.SIGSYS: "a forbidden system call (such as exec) was blocked by the sandbox",
+            signal.SIGSEGV: "the code crashed the interpreter (segmentation fault)",
+            signal.SIGKILL: "it was killed (out of memory or over the limit)",
+            signal.SIGXCPU: "it used more CPU time than allowed",
+            signal.SIGXFSZ: "it wrote a file larger than allowed",
+            signal.SIGABRT: "it aborted",
+        }
+        detail = names.get(sig, f"signal {signal.Signals(sig).name}")
+        return f"the preview process died: {detail}"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return f"the preview process exited with status {code} before reporting (os._exit?)"
+
+
+def _child(request: PreviewRequest, write: int, workdir: str) -> None:
+    """Confine this process, run the preview and report; always ends in ``os._exit``."""
+    status = 0
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        from . import simcuda
+        from .run import run_preview
+        from .sandbox import confine
+
+        layers = confine(workdir, request.limits)
+        import torch
+
+        simcuda.install(request.gpu, real_gpu=bool(torch.cuda.is_available()))
+        result = run_preview(request)
+        result["sandbox"] = sorted(name for name, layer in layers.items() if layer["active"])
+        data = encode(result)
+    except BaseException as error:  # noqa: BLE001
+        data = encode({"ok": False, "error": _internal(f"{type(error).__name__}: {error}")})
+        status = 3
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view) :]
+    finally:
+        os._exit(status)
+
+
+def main() -> int:
+    """Announce readiness (or the missing torch), then serve until stdin closes."""
+    channel = Channel()
+    info = _torch_info()
+    if info.get("torch"):
+        info["warmup_ms"] = round(warm_up(), 1)
+    channel.send({"op": "hello", "pid": os.getpid(), "python": sys.executable, **info})
+    Worker(channel, info).serve()
+    return 0

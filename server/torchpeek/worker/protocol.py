@@ -1,0 +1,77 @@
+"""Messages between the server and the worker: one JSON object per line.
+
+Requests carry an ``op`` ("preview", "cancel", "doctor", "shutdown") and an
+``id``; every response carries the ``id`` it answers. Plain dataclasses keep
+the worker free of third-party code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_MESSAGE = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one preview child."""
+
+    timeout_ms: int = 5000
+    memory_mb: int = 4096
+    max_files: int = 256
+    max_file_mb: int = 64
+
+
+@dataclass(frozen=True)
+class SimGpu:
+    """What a simulated CUDA device reports."""
+
+    name: str = "Simulated GPU (torchpeek)"
+    total_memory_mb: int = 24576
+    count: int = 1
+    capability: tuple[int, int] = (8, 6)
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """Run ``prelude`` then ``target`` (its first line is ``target_line``, 0-based), show ``expr``."""
+
+    id: int
+    prelude: str
+    target: str
+    expr: str
+    target_line: int = 0
+    filename: str = "<document>"
+    limits: Limits = field(default_factory=Limits)
+    gpu: SimGpu = field(default_factory=SimGpu)
+    modes: tuple[str, ...] = ("meta", "real")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PreviewRequest:
+        limits = Limits(**data.get("limits", {}))
+        gpu_raw = dict(data.get("gpu", {}))
+        if "capability" in gpu_raw:
+            gpu_raw["capability"] = tuple(gpu_raw["capability"])
+        return cls(
+            id=int(data["id"]),
+            prelude=str(data.get("prelude", "")),
+            target=str(data.get("target", "")),
+            expr=str(data.get("expr", "")),
+            target_line=int(data.get("target_line", 0)),
+            filename=str(data.get("filename", "<document>")),
+            limits=limits,
+            gpu=SimGpu(**gpu_raw),
+            modes=tuple(data.get("modes", ("meta", "real"))),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["op"] = "preview"
+        return data
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as a line of JSON."""
+    return (json.dumps(message, default=repr) + "\n").encode("utf-8")
