@@ -55,7 +55,9 @@ def _setup_logging(verbose: int, log_file: str | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
-    logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=level, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -77,7 +79,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     db = load_database(args.path)
     width = max((len(i) for i in db.snippets), default=10)
     for snippet in db.snippets.values():
-        print(f"{snippet.id:<{width}}  {snippet.category:<11} {','.join(snippet.prefixes):<24} {snippet.title}")
+        print(
+            f"{snippet.id:<{width}}  {snippet.category:<11} {','.join(snippet.prefixes):<24} {snippet.title}"
+        )
     print(f"{len(db.snippets)} snippets, {len(db.problems)} problems", file=sys.stderr)
     return 0
 
@@ -120,7 +124,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in db.problems:
         print(problem)
     errors = [p for p in db.problems if p.severity == "error"]
-    print(f"{len(db.snippets)} snippets, {len(errors)} errors, {len(db.problems) - len(errors)} warnings", file=sys.stderr)
+    print(
+        f"{len(db.snippets)} snippets, {len(errors)} errors, {len(db.problems) - len(errors)} warnings",
+        file=sys.stderr,
+    )
     return 1 if db.problems else 0
 
 
@@ -152,7 +159,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from torchpeek.sandbox.oneshot import preview_file
 
-    result = preview_file(Path(args.file), args.line - 1, args.col - 1, args.python or sys.executable)
+    result = preview_file(
+        Path(args.file), args.line - 1, args.col - 1, args.python or sys.executable
+    )
     print(json.dumps(result, indent=2) if args.json else result.get("text", ""))
     return 0 if result.get("ok") else 1
 

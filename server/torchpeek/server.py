@@ -80,7 +80,9 @@ class TorchpeekServer(LanguageServer):
 
     def info(self, message: str) -> None:
         log.info(message)
-        self.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=message))
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Info, message=message)
+        )
 
     # -- snippets ---------------------------------------------------------------
     def workspace_roots(self) -> list[Path]:

@@ -42,6 +42,8 @@ def test_finds_legacy_api(code: str, col: int, fragment: str) -> None:
         "# Variable(x) is the old way",
         "w = torch.linalg.eig(a)",
         "self.init.normal(x)",
+        "pretrained = torch.load(path)",
+        "if pretrained == other:\n    pass",
     ],
 )
 def test_modern_code_has_no_findings(code: str) -> None:
@@ -53,3 +55,13 @@ def test_volatile_keyword() -> None:
         2,
         14,
     )
+
+
+def test_pretrained_keyword_in_a_multiline_call() -> None:
+    code = "m = resnet18(\n    pretrained=True,\n)\n"
+    assert [finding[:2] for finding in legacy_api_findings(code)] == [(2, 5)]
+
+
+def test_pretrained_keyword_in_code_that_does_not_parse() -> None:
+    code = "pretrained = 1\nm = resnet18(pretrained=True\n"
+    assert [finding[:2] for finding in legacy_api_findings(code)] == [(2, 14)]

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from torchpeek.server import TorchpeekServer
 from torchpeek.snippets import SnippetError, export_vscode, fill_placeholders, render_snippet
-
-if TYPE_CHECKING:
-    from torchpeek.server import TorchpeekServer
 
 LIST = "torchpeek.listSnippets"
 INSERT = "torchpeek.insertSnippet"
@@ -48,7 +46,9 @@ def _require(arg: dict[str, Any], key: str, kind: type) -> Any:
 
 
 def _position(raw: Any) -> types.Position:
-    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), int) for k in ("line", "character")):
+    if not isinstance(raw, dict) or not all(
+        isinstance(raw.get(k), int) for k in ("line", "character")
+    ):
         raise JsonRpcInvalidParams(f"'position' must be {{line, character}}, got {raw!r}")
     return types.Position(line=raw["line"], character=raw["character"])
 
@@ -62,7 +62,12 @@ def snippet_summary(ls: TorchpeekServer, snippet: Any) -> dict[str, Any]:
         "description": snippet.describe(ls.locale),
         "prefixes": list(snippet.prefixes),
         "params": [
-            {"name": p.name, "default": p.default, "description": p.description, "choices": list(p.choices)}
+            {
+                "name": p.name,
+                "default": p.default,
+                "description": p.description,
+                "choices": list(p.choices),
+            }
             for p in snippet.params
         ],
     }
@@ -92,8 +97,43 @@ def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceE
     plan = plan_imports(doc.source, snippet.imports) if snippet.imports else None
     if plan is not None:
         where = types.Position(line=plan.line, character=plan.character)
-        edits.insert(0, types.TextEdit(range=types.Range(start=where, end=where), new_text=plan.text))
+        edits.insert(
+            0, types.TextEdit(range=types.Range(start=where, end=where), new_text=plan.text)
+        )
     return types.WorkspaceEdit(changes={uri: edits})
+
+
+def _selected_text(
+    ls: TorchpeekServer, uri: str, start: types.Position, end: types.Position
+) -> str | None:
+    """A one-line selection becomes the expression to preview."""
+    if start.line != end.line or start.character == end.character:
+        return None
+    line = ls.workspace.get_text_document(uri).lines[start.line]
+    return line[start.character : end.character].strip() or None
+
+
+async def preview_json(
+    ls: TorchpeekServer, uri: str, position: types.Position, expr: str | None
+) -> dict[str, Any]:
+    """The preview as JSON: ok, Markdown text, the value or the error."""
+    from torchpeek.features.hover import preview_at
+
+    if not ls.settings.preview.enabled:
+        return {"ok": False, "text": "shape previews are turned off"}
+    found = await preview_at(ls, ls.workspace.get_text_document(uri), position, expr)
+    if found is None:
+        return {"ok": False, "text": "nothing to preview at this position"}
+    program, result, offset = found
+    return {
+        "ok": bool(result.get("ok")),
+        "expr": program.expr,
+        "text": ls.preview.markdown(program, result, offset),
+        "value": result.get("value"),
+        "error": result.get("error"),
+        "mode": result.get("mode"),
+        "layers": result.get("layers"),
+    }
 
 
 def register(server: TorchpeekServer) -> None:
@@ -139,14 +179,14 @@ def register(server: TorchpeekServer) -> None:
         """The shape preview at a position or range, as JSON."""
         arg = _argument(args)
         uri = _require(arg, "uri", str)
-        if "range" in arg and isinstance(arg["range"], dict):
+        expr = None
+        if isinstance(arg.get("range"), dict):
             start = _position(arg["range"].get("start"))
             end = _position(arg["range"].get("end"))
+            expr = _selected_text(ls, uri, start, end)
         else:
             start = end = _position(arg.get("position"))
-        if ls.preview is None:
-            return {"ok": False, "text": "previews are not available"}
-        return await ls.preview.preview_command(uri, start, end)
+        return await preview_json(ls, uri, end, expr)
 
     @server.command(DOCTOR)
     async def on_doctor(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from torchpeek.server import TorchpeekServer
 from torchpeek.snippets import Snippet, fill_placeholders, plan_imports, rank_snippets
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
-    from torchpeek.server import TorchpeekServer
 
 WORD_BEFORE_CURSOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -66,7 +66,9 @@ def indent_body(text: str, indent: str) -> str:
     """Indent every line after the first, so multi-line bodies keep the cursor's level."""
     if not indent:
         return text
-    return "\n".join([text.split("\n")[0]] + [indent + ln if ln else ln for ln in text.split("\n")[1:]])
+    return "\n".join(
+        [text.split("\n")[0]] + [indent + ln if ln else ln for ln in text.split("\n")[1:]]
+    )
 
 
 def snippet_support(ls: TorchpeekServer) -> bool:

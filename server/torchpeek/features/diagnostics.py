@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-if TYPE_CHECKING:
-    from torchpeek.server import TorchpeekServer
-    from torchpeek.snippets import Problem
+from torchpeek.server import TorchpeekServer
+from torchpeek.snippets import Problem
 
 
 def register(server: TorchpeekServer) -> None:
@@ -50,7 +48,9 @@ def publish_snippet_problems(ls: TorchpeekServer) -> None:
         uri = from_fs_path(str(Path(problem.path).resolve())) or problem.path
         by_uri[uri].append(to_diagnostic(problem))
     for uri in ls.snippets.published - set(by_uri):
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
     for uri, diagnostics in by_uri.items():
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)

@@ -31,7 +31,10 @@ def snippet_markdown(snippet: Snippet, locale: str, live: str | None = None) -> 
         rows = [f"- `{p.name}` = `{p.default!r}` {p.description}".rstrip() for p in snippet.params]
         sections.append("Parameters:\n" + "\n".join(rows))
     if snippet.preview and snippet.preview.expect:
-        sections.append(f"Expected preview of `{snippet.preview.expr}`: " + expected_text(snippet.preview.expect))
+        sections.append(
+            f"Expected preview of `{snippet.preview.expr}`: "
+            + expected_text(snippet.preview.expect)
+        )
     if live:
         sections.append("Live preview: " + live)
     return "\n\n".join(sections)

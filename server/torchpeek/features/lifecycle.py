@@ -7,12 +7,9 @@ snippet folders and starts warming up the preview worker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
-if TYPE_CHECKING:
-    from torchpeek.server import TorchpeekServer
+from torchpeek.server import TorchpeekServer
 
 WATCH_ID = "torchpeek-snippet-watch"
 

@@ -4,12 +4,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
-if TYPE_CHECKING:
-    from torchpeek.server import TorchpeekServer
+from torchpeek.server import TorchpeekServer
 
 SNIPPET_SUFFIXES = (".yaml", ".yml", ".code-snippets", ".json")
 

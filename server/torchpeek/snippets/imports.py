@@ -106,9 +106,8 @@ def _parse_prefix(lines: list[str]) -> tuple[ast.Module, int]:
         try:
             return ast.parse("".join(lines[:count])), count
         except SyntaxError as error:
-            failed_at = (error.lineno or 1) - 1
-            count = min(count - 1, failed_at) if failed_at < count else count - 1
-        except ValueError:
+            count = min(count - 1, (error.lineno or 1) - 1)
+        except (ValueError, RecursionError, MemoryError):
             count -= 1
         if count <= 0:
             break

@@ -6,6 +6,7 @@ The loader refuses built-in snippets that use these, and the server can reuse
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -41,15 +42,13 @@ RULES: tuple[LegacyRule, ...] = (
         "legacy API: ByteTensor; use torch.bool masks or dtype=torch.uint8",
     ),
     LegacyRule(
-        re.compile(r"\bpretrained\s*="),
-        "legacy API: pretrained= is deprecated in torchvision; use weights=...",
-    ),
-    LegacyRule(
         re.compile(r"(?<![\w.])F\.sigmoid\s*\("),
         "legacy API: F.sigmoid is deprecated; use torch.sigmoid",
     ),
 )
 
+PRETRAINED_MESSAGE = "legacy API: pretrained= is deprecated in torchvision; use weights=..."
+_PRETRAINED_KWARG = re.compile(r"(?<=[(,])\s*(pretrained)\s*=(?!=)|^\s+(pretrained)\s*=(?!=)")
 _INIT_CALL = re.compile(r"(?<![\w.])(?:torch\.nn\.init|nn\.init|init)\.([A-Za-z]\w*)\s*\(")
 
 
@@ -79,11 +78,38 @@ def _init_findings(line: str) -> list[tuple[int, str]]:
     return found
 
 
+def _pretrained_kwargs(text: str) -> set[tuple[int, int]] | None:
+    """(line, 0-based col) of every ``pretrained=`` keyword argument; None if unparsable."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return {
+        (node.lineno, node.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword) and node.arg == "pretrained"
+    }
+
+
+def _pretrained_findings(
+    number: int, line: str, exact: set[tuple[int, int]] | None
+) -> list[tuple[int, str]]:
+    """``pretrained=`` as a keyword argument (not ``pretrained = ...`` as an assignment)."""
+    if exact is not None:
+        return [(col, PRETRAINED_MESSAGE) for row, col in sorted(exact) if row == number]
+    return [
+        (match.start(1) if match.group(1) else match.start(2), PRETRAINED_MESSAGE)
+        for match in _PRETRAINED_KWARG.finditer(line)
+    ]
+
+
 def legacy_api_findings(text: str) -> list[tuple[int, int, str]]:
     """(1-based line, 1-based column, message) for each legacy PyTorch API use in ``text``."""
     findings: list[tuple[int, int, str]] = []
-    for number, line in enumerate(_strip_comments(text).splitlines(), start=1):
+    code = _strip_comments(text)
+    exact = _pretrained_kwargs(code)
+    for number, line in enumerate(code.splitlines(), start=1):
         hits = [(m.start(), rule.message) for rule in RULES for m in rule.pattern.finditer(line)]
-        hits += _init_findings(line)
+        hits += _init_findings(line) + _pretrained_findings(number, line, exact)
         findings.extend((number, col + 1, message) for col, message in sorted(hits))
     return findings

@@ -17,6 +17,7 @@ from .schema import SourceText, build_snippet
 
 SNIPPET_SUFFIXES = (".yaml", ".yml", ".code-snippets", ".json")
 _VSCODE_SUFFIXES = (".code-snippets", ".json")
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def builtin_db_path() -> Path:
@@ -30,6 +31,8 @@ def builtin_db_path() -> Path:
 
 def _read_text(path: Path) -> tuple[str | None, Problem | None]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, Problem(str(path), 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes")
         return path.read_text(encoding="utf-8"), None
     except UnicodeDecodeError as error:
         return None, Problem(str(path), 1, 1, f"not UTF-8 text: {error.reason}")
@@ -75,11 +78,25 @@ def _load_yaml(path: str, text: str) -> tuple[list[Snippet], list[Problem]]:
     source = SourceText(path, tuple(text.splitlines()))
     snippets: list[Snippet] = []
     for index, item in enumerate(items):
-        snippet, item_problems = build_snippet(item, items.item_span(index), source)
+        snippet, item_problems = _build_guarded(item, items, index, source)
         problems += item_problems
         if snippet is not None:
             snippets.append(snippet)
     return snippets, problems
+
+
+def _build_guarded(
+    item: object, items: LocList, index: int, source: SourceText
+) -> tuple[Snippet | None, list[Problem]]:
+    """build_snippet, with any unforeseen failure turned into a problem at the item."""
+    span = items.item_span(index)
+    try:
+        return build_snippet(item, span, source)
+    except (RecursionError, MemoryError) as error:
+        message = f"snippet too large or nested too deeply to check ({type(error).__name__})"
+    except Exception as error:  # errors are values: one odd item must not stop the load
+        message = f"internal error while checking this snippet: {type(error).__name__}: {error}"
+    return None, [Problem(source.path, span.line, span.col, message)]
 
 
 def load_file(path: str | Path) -> tuple[list[Snippet], list[Problem]]:

@@ -414,7 +414,16 @@ def build_snippet(
     if check.failed or fields.params is None:
         return None, check.problems
     snippet = Snippet(
-        **{**vars(fields), "params": fields.params},
+        id=fields.id,
+        prefixes=fields.prefixes,
+        title=fields.title,
+        description=fields.description,
+        category=fields.category,
+        tags=fields.tags,
+        params=fields.params,
+        imports=fields.imports,
+        body=fields.body,
+        preview=fields.preview,
         path=source.path,
         line=item.span.line,
         body_line=origin.line,

@@ -18,6 +18,7 @@ from .schema import TextOrigin, check_body
 from .syntax import escape_text
 
 _JINJA_MARKERS = ("{{", "{%", "{#")
+MAX_FILE_BYTES = 4 * 1024 * 1024
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -221,12 +222,16 @@ def _parse_json(path: str, text: str) -> tuple[object, list[Problem]]:
         return json.loads(strip_jsonc(text)), []
     except json.JSONDecodeError as error:
         return None, [Problem(path, error.lineno, error.colno, f"JSON: {error.msg}")]
+    except RecursionError:
+        return None, [Problem(path, 1, 1, "JSON: nested too deeply")]
 
 
 def import_vscode(path: str | Path) -> tuple[list[Snippet], list[Problem]]:
     """Snippets of a VS Code ``.code-snippets`` / ``.json`` file; never raises."""
     name = str(path)
     try:
+        if Path(path).stat().st_size > MAX_FILE_BYTES:
+            return [], [Problem(name, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         return [], [Problem(name, 1, 1, f"cannot read: {error}")]
@@ -236,5 +241,18 @@ def import_vscode(path: str | Path) -> tuple[list[Snippet], list[Problem]]:
     if not isinstance(data, dict):
         return [], [Problem(name, 1, 1, "top level must be an object of snippets")]
     importer = _Importer(name, text)
-    snippets = [s for key, entry in data.items() if (s := importer.entry(key, entry)) is not None]
+    snippets: list[Snippet] = []
+    for key, entry in data.items():
+        snippet = _guarded_entry(importer, key, entry)
+        if snippet is not None:
+            snippets.append(snippet)
     return snippets, importer.problems
+
+
+def _guarded_entry(importer: _Importer, key: str, entry: object) -> Snippet | None:
+    """importer.entry, with any unforeseen failure turned into a problem."""
+    try:
+        return importer.entry(key, entry)
+    except Exception as error:  # errors are values: one odd entry must not stop the load
+        importer.problem(importer.cursor, f"snippet {key!r}: {type(error).__name__}: {error}")
+        return None

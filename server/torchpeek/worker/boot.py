@@ -25,7 +25,9 @@ def _load_worker_package() -> object:
 
 
 if __name__ == "__main__":
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+    sys.path[:] = [
+        p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent
+    ]
     _load_worker_package()
     from torchpeek_worker.main import main  # type: ignore[import-not-found]
 

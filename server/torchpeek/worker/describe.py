@@ -80,7 +80,10 @@ def describe(value: Any, depth: int = 0) -> dict[str, Any]:
         return {
             "kind": type(value).__name__,
             "length": len(value),
-            "items": [[_short(k) if not isinstance(k, str) else k, describe(v, depth + 1)] for k, v in items],
+            "items": [
+                [_short(k) if not isinstance(k, str) else k, describe(v, depth + 1)]
+                for k, v in items
+            ],
         }
     if depth < 3 and isinstance(value, (list, tuple)):
         return {

@@ -108,7 +108,9 @@ class Worker:
         elif op == "shutdown":
             self.channel.closed = True
         else:
-            self.channel.send({"op": "error", "id": message.get("id"), "message": f"unknown op {op!r}"})
+            self.channel.send(
+                {"op": "error", "id": message.get("id"), "message": f"unknown op {op!r}"}
+            )
 
     def doctor(self) -> dict[str, Any]:
         from .protocol import Limits
@@ -148,12 +150,26 @@ class Worker:
         try:
             request = PreviewRequest.from_json(raw)
         except (KeyError, TypeError, ValueError) as error:
-            return {"op": "result", "id": raw.get("id"), "ok": False, "error": _internal(f"bad request: {error}")}
+            return {
+                "op": "result",
+                "id": raw.get("id"),
+                "ok": False,
+                "error": _internal(f"bad request: {error}"),
+            }
         if not self.info.get("torch"):
-            result = {"ok": False, "error": {"type": "ImportError", "summary": self.info["error"], "message": self.info["error"]}}
+            result = {
+                "ok": False,
+                "error": {
+                    "type": "ImportError",
+                    "summary": self.info["error"],
+                    "message": self.info["error"],
+                },
+            }
         else:
             result = Supervisor(self, request).run()
-        result.update(op="result", id=request.id, elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+        result.update(
+            op="result", id=request.id, elapsed_ms=round((time.perf_counter() - started) * 1000, 2)
+        )
         return result
 
 
@@ -233,7 +249,9 @@ class Supervisor:
         if reason == "cancelled":
             return {"cancelled": True, "ok": False}
         if reason == "timeout":
-            return _failure("TimeoutError", f"the preview ran longer than {seconds:g} s and was stopped")
+            return _failure(
+                "TimeoutError", f"the preview ran longer than {seconds:g} s and was stopped"
+            )
         if reason == "oversize":
             return _failure("InternalError", "the preview result was too large")
         if reason is not None:

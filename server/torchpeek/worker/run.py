@@ -49,14 +49,22 @@ class LayerLog:
             self.stack.pop()
         if any(True for _ in module.children()) or len(self.rows) >= MAX_LAYERS:
             return
-        shape = size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-        self.rows.append({"name": self.names.get(id(module), ""), "layer": _layer_repr(module), "output": shape})
+        shape = (
+            size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        )
+        self.rows.append(
+            {"name": self.names.get(id(module), ""), "layer": _layer_repr(module), "output": shape}
+        )
 
     def culprit(self) -> dict[str, Any] | None:
         if not self.stack:
             return None
         module, shapes = self.stack[-1]
-        return {"name": self.names.get(id(module), ""), "layer": _layer_repr(module), "inputs": shapes}
+        return {
+            "name": self.names.get(id(module), ""),
+            "layer": _layer_repr(module),
+            "inputs": shapes,
+        }
 
 
 def _layer_repr(module: torch.nn.Module) -> str:
@@ -92,14 +100,21 @@ def _compile(source: str, first_line: int, filename: str) -> Any:
     return compile("\n" * first_line + source, filename, "exec")
 
 
-def _error_info(error: BaseException, filename: str, culprit: dict[str, Any] | None) -> dict[str, Any]:
+def _error_info(
+    error: BaseException, filename: str, culprit: dict[str, Any] | None
+) -> dict[str, Any]:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
     line = frames[-1].lineno if frames else getattr(error, "lineno", None)
     message = str(error).strip()
     if isinstance(error, SystemExit):
         message = f"the program called sys.exit({error.code!r})"
     summary = message.splitlines()[-1] if message else type(error).__name__
-    info = {"type": type(error).__name__, "message": message[:2000], "summary": summary[:300], "line": line}
+    info = {
+        "type": type(error).__name__,
+        "message": message[:2000],
+        "summary": summary[:300],
+        "line": line,
+    }
     if culprit is not None:
         info["layer"] = culprit
     return info
@@ -109,6 +124,7 @@ def run_phase(request: PreviewRequest, mode: str) -> dict[str, Any]:
     """Execute the program once in ``mode`` ("meta" or "real") and describe ``expr``."""
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     log = LayerLog()
+    simcuda.PHASE.used_simulated_gpu = False
     started = time.perf_counter()
     try:
         with _phase_context(mode):
@@ -119,8 +135,14 @@ def run_phase(request: PreviewRequest, mode: str) -> dict[str, Any]:
             value = eval(compile(request.expr, "<hover>", "eval"), namespace)
             described = describe(value)
     except BaseException as error:  # noqa: BLE001 - every failure is a result to show
-        return {"ok": False, "mode": mode, "error": _error_info(error, request.filename, log.culprit())}
+        return {
+            "ok": False,
+            "mode": mode,
+            "error": _error_info(error, request.filename, log.culprit()),
+        }
     result: dict[str, Any] = {"ok": True, "mode": mode, "value": described}
+    if simcuda.PHASE.used_simulated_gpu:
+        result["simulated_gpu"] = True
     if len(log.rows) >= 2:
         result["layers"] = log.rows
     result["run_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -129,9 +151,10 @@ def run_phase(request: PreviewRequest, mode: str) -> dict[str, Any]:
 
 def _resource_failure(result: dict[str, Any]) -> bool:
     error = result.get("error", {})
-    return error.get("type") in ("MemoryError", "OutOfMemoryError") or "DefaultCPUAllocator" in error.get(
-        "message", ""
-    )
+    return error.get("type") in (
+        "MemoryError",
+        "OutOfMemoryError",
+    ) or "DefaultCPUAllocator" in error.get("message", "")
 
 
 def run_preview(request: PreviewRequest) -> dict[str, Any]:

@@ -96,7 +96,18 @@ def _handled_fs(abi: int) -> int:
 
 def _read_roots() -> list[str]:
     """Where a preview may read: the interpreter, its packages and system libraries."""
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr", "/lib", "/lib64", "/bin", "/proc", "/sys", "/dev"}
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/bin",
+        "/proc",
+        "/sys",
+        "/dev",
+    }
     roots.update(p for p in sys.path if p and os.path.isdir(p))
     roots.update(("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd"))
     return sorted(r for r in roots if os.path.exists(r))
@@ -111,7 +122,10 @@ def _add_rule(ruleset: int, path: str, allowed: int) -> bool:
         if not os.path.isdir(path):
             allowed &= FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
         attr = _PathBeneath(allowed, fd)
-        return _LIBC.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(attr), 0) == 0
+        return (
+            _LIBC.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(attr), 0)
+            == 0
+        )
     finally:
         os.close(fd)
 
@@ -122,7 +136,11 @@ def apply_landlock(workdir: str) -> dict[str, Any]:
     if abi < 1:
         return _layer(False, f"Landlock unavailable: {os.strerror(ctypes.get_errno())}")
     fs = _handled_fs(abi)
-    attr = _RulesetAttr(fs, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0, SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0)
+    attr = _RulesetAttr(
+        fs,
+        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+        SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0,
+    )
     size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
     ruleset = _LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
@@ -152,7 +170,12 @@ def SCMP_ACT_ERRNO(code: int) -> int:  # noqa: N802 - libseccomp's macro name
 
 
 class _ArgCmp(ctypes.Structure):
-    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("a", ctypes.c_uint64), ("b", ctypes.c_uint64)]
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("a", ctypes.c_uint64),
+        ("b", ctypes.c_uint64),
+    ]
 
 
 def _seccomp_rules() -> list[tuple[int, str, list[tuple[int, int, int, int]]]]:
@@ -201,7 +224,13 @@ def apply_seccomp() -> dict[str, Any]:
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(_ArgCmp),
+    ]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
     ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
@@ -219,7 +248,9 @@ def apply_seccomp() -> dict[str, Any]:
             return _layer(False, "seccomp_load failed")
     finally:
         lib.seccomp_release(ctx)
-    return _layer(True, "exec kills; fork, non-thread clone, network sockets, connect, ptrace refused")
+    return _layer(
+        True, "exec kills; fork, non-thread clone, network sockets, connect, ptrace refused"
+    )
 
 
 # -- audit hook -----------------------------------------------------------------
@@ -240,7 +271,9 @@ def _audit(workdir: str) -> Callable[[str, tuple[Any, ...]], None]:
     def hook(event: str, args: tuple[Any, ...]) -> None:
         reason = _BLOCKED_EVENTS.get(event)
         if reason is not None:
-            raise PermissionError(f"torchpeek sandbox: {reason} is not allowed in a preview ({event})")
+            raise PermissionError(
+                f"torchpeek sandbox: {reason} is not allowed in a preview ({event})"
+            )
         if event == "open" and len(args) >= 3 and isinstance(args[0], (str, bytes, os.PathLike)):
             mode, flags = args[1], args[2]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
@@ -248,7 +281,9 @@ def _audit(workdir: str) -> Callable[[str, tuple[Any, ...]], None]:
             )
             path = os.path.abspath(os.fsdecode(args[0]))
             if writing and not (path.startswith(workdir + os.sep) or path == os.devnull):
-                raise PermissionError(f"torchpeek sandbox: writing {path} is outside the preview's work dir")
+                raise PermissionError(
+                    f"torchpeek sandbox: writing {path} is outside the preview's work dir"
+                )
 
     return hook
 

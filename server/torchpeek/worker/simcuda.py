@@ -72,11 +72,15 @@ class CudaRedirect(TorchFunctionMode):
         super().__init__()
         self.fake = fake
 
-    def __torch_function__(self, func: Any, types_: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+    def __torch_function__(
+        self, func: Any, types_: Any, args: tuple = (), kwargs: dict | None = None
+    ) -> Any:
         kwargs = dict(kwargs or {})
         name = getattr(func, "__name__", "")
         if name == "cuda":
-            return self._move(args[0], _cuda_target(kwargs.get(_DEVICE_KW, args[1] if len(args) > 1 else 0)))
+            return self._move(
+                args[0], _cuda_target(kwargs.get(_DEVICE_KW, args[1] if len(args) > 1 else 0))
+            )
         if name == "to":
             return self._to(func, args, kwargs)
         target = _cuda_target(kwargs.get(_DEVICE_KW))
@@ -114,6 +118,7 @@ class _Phase:
     """Which run is active: module patches need to know whether tensors are fake."""
 
     fake = True
+    used_simulated_gpu = False
 
 
 PHASE = _Phase()
@@ -187,13 +192,33 @@ def _simulated_queries(gpu: SimGpu) -> dict[str, Any]:
     }
 
 
+_VALUE_QUERIES = {
+    "get_device_properties",
+    "get_device_name",
+    "get_device_capability",
+    "mem_get_info",
+    "memory_allocated",
+    "memory_reserved",
+    "max_memory_allocated",
+    "device_count",
+}
+
+
+def _noting(query: Any) -> Any:
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        PHASE.used_simulated_gpu = True
+        return query(*args, **kwargs)
+
+    return noted
+
+
 def install(gpu: SimGpu, real_gpu: bool) -> None:
     """Patch torch for this (forked, single-use) process."""
     torch.nn.Module.to = _module_to(torch.nn.Module.to)  # type: ignore[method-assign]
     torch.nn.Module.cuda = _module_cuda()  # type: ignore[method-assign]
     if not real_gpu:
         for name, value in _simulated_queries(gpu).items():
-            setattr(torch.cuda, name, value)
+            setattr(torch.cuda, name, _noting(value) if name in _VALUE_QUERIES else value)
     try:
         from torch._subclasses import fake_tensor
 

@@ -31,7 +31,12 @@ def _import_edits(text: str) -> list[types.TextEdit]:
     needed = [m for m in ("random", "torch") if f"import {m}" not in text]
     if not needed:
         return []
-    return [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), "".join(f"import {m}\n" for m in needed))]
+    return [
+        types.TextEdit(
+            types.Range(types.Position(0, 0), types.Position(0, 0)),
+            "".join(f"import {m}\n" for m in needed),
+        )
+    ]
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(resolve_provider=True))
@@ -51,13 +56,19 @@ def completion(ls: LanguageServer, params: types.CompletionParams) -> types.Comp
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
 def resolve(ls: LanguageServer, item: types.CompletionItem) -> types.CompletionItem:
-    item.documentation = types.MarkupContent(types.MarkupKind.Markdown, "**Seed everything**\n\n```python\ntorch.manual_seed(0)\n```")
+    item.documentation = types.MarkupContent(
+        types.MarkupKind.Markdown, "**Seed everything**\n\n```python\ntorch.manual_seed(0)\n```"
+    )
     return item
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover:
-    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, "`x`: `torch.Size([2, 3])` `torch.float32` on `cpu`"))
+    return types.Hover(
+        types.MarkupContent(
+            types.MarkupKind.Markdown, "`x`: `torch.Size([2, 3])` `torch.float32` on `cpu`"
+        )
+    )
 
 
 @server.command("torchpeek.listSnippets")
@@ -80,12 +91,18 @@ async def insert_snippet(ls: LanguageServer, arg: dict) -> dict:
 
 @server.command("torchpeek.doctor")
 def doctor(ls: LanguageServer, arg: dict) -> dict:
-    return {"python": "stub", "torch": None, "layers": {"stub": {"active": True, "detail": "harness stub"}}}
+    return {
+        "python": "stub",
+        "torch": None,
+        "layers": {"stub": {"active": True, "detail": "harness stub"}},
+    }
 
 
 @server.feature(types.INITIALIZED)
 def initialized(ls: LanguageServer, params: types.InitializedParams) -> None:
-    ls.protocol.notify("torchpeek/status", {"state": "ready", "detail": "stub", "simulatedGpu": False})
+    ls.protocol.notify(
+        "torchpeek/status", {"state": "ready", "detail": "stub", "simulatedGpu": False}
+    )
 
 
 if __name__ == "__main__":

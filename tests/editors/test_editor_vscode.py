@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import ARTIFACTS, CACHE, CODE_SERVER_VERSION, EDITORS_DIR, REPO, assert_run_ok, require, run_driver
+from editor_harness import (
+    ARTIFACTS,
+    CACHE,
+    CODE_SERVER_VERSION,
+    EDITORS_DIR,
+    REPO,
+    assert_run_ok,
+    require,
+    run_driver,
+)
 
 pytestmark = pytest.mark.editors
 
@@ -21,12 +29,20 @@ VSIX = REPO / "torchpeek-0.1.0.vsix"
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / "code-server"
 
 
-def test_vscode(python: Path, server_env: dict[str, str], expect: dict[str, Any], workdir: Path) -> None:
+def test_vscode(
+    python: Path, server_env: dict[str, str], expect: dict[str, Any], workdir: Path
+) -> None:
     node = shutil.which("node")
     require(node is not None, "node not found")
     require(Path("/usr/bin/chromium").exists(), "chromium not found (apt-get install -y chromium)")
-    require((CODE_SERVER.parent.parent / ".installed").exists(), f"code-server not installed in {CACHE} (make -f editors.mk code-server)")
-    require((EDITORS_DIR / "node_modules" / "playwright-core").exists(), "playwright-core missing (npm ci --prefix tests/editors)")
+    require(
+        (CODE_SERVER.parent.parent / ".installed").exists(),
+        f"code-server not installed in {CACHE} (make -f editors.mk code-server)",
+    )
+    require(
+        (EDITORS_DIR / "node_modules" / "playwright-core").exists(),
+        "playwright-core missing (npm ci --prefix tests/editors)",
+    )
     require(VSIX.exists(), f"{VSIX.name} missing (make -f editors.mk vsix)")
     for old in ARTIFACTS.glob("vscode-*.png"):
         old.unlink()

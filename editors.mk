@@ -1,0 +1,51 @@
+# Editor side of torchpeek: the VS Code extension (client/) and the real-editor
+# tests (tests/editors/). Included by the top-level Makefile; also usable alone:
+#   make -f editors.mk test-editors
+#
+# Targets: client, vsix, test-client, test-editors (plus editors-setup,
+# code-server, editors-apt, clean-editors).
+
+EDITORS_PYTHON ?= .venv/bin/python
+EDITORS_NPM ?= npm
+EDITORS_CACHE ?= $(HOME)/.cache/torchpeek-editors
+EDITORS_VSIX := torchpeek-0.1.0.vsix
+EDITORS_APT := libkrb5-dev ripgrep chromium neovim emacs-nox elpa-eglot
+
+.PHONY: client vsix test-client test-editors editors-setup code-server editors-apt clean-editors
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(EDITORS_NPM) ci --no-audit --no-fund
+
+## client: bundle the extension into client/out/extension.js
+client: node_modules/.package-lock.json
+	$(EDITORS_NPM) run build
+
+## vsix: torchpeek-0.1.0.vsix, built offline (vsce package --no-dependencies)
+vsix: $(EDITORS_VSIX)
+
+$(EDITORS_VSIX): node_modules/.package-lock.json package.json .vscodeignore esbuild.mjs $(wildcard client/src/*.ts) README.md
+	$(EDITORS_NPM) run package
+
+## test-client: tsc --noEmit and the vscode-free unit tests (node --test)
+test-client: node_modules/.package-lock.json
+	$(EDITORS_NPM) test
+
+## editors-apt: the Debian packages the editor tests need (run as root)
+editors-apt:
+	apt-get install -y $(EDITORS_APT)
+
+## code-server: code-server 4.100.3 into $(EDITORS_CACHE) (cached between runs)
+code-server:
+	TORCHPEEK_EDITORS_CACHE=$(EDITORS_CACHE) tests/editors/scripts/install-code-server.sh
+
+tests/editors/node_modules/.package-lock.json: tests/editors/package.json tests/editors/package-lock.json
+	$(EDITORS_NPM) ci --prefix tests/editors --no-audit --no-fund
+
+editors-setup: vsix code-server tests/editors/node_modules/.package-lock.json
+
+## test-editors: VS Code (code-server + chromium), Neovim and Emacs against the real server
+test-editors: editors-setup
+	TORCHPEEK_EDITORS_CACHE=$(EDITORS_CACHE) $(EDITORS_PYTHON) -m pytest -m editors tests/editors
+
+clean-editors:
+	rm -rf client/out node_modules tests/editors/node_modules tests/editors/artifacts $(EDITORS_VSIX)

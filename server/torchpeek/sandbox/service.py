@@ -1,0 +1,213 @@
+"""Previews for the server: requests from documents and snippets, caching, cancellation, status.
+
+``PreviewService`` owns the worker client. It caches results per document
+version and position (a new version makes new keys), cancels an older hover
+on the same document when a newer one arrives, and computes snippet previews
+in the background once the worker is warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from torchpeek.sandbox.client import WorkerClient, WorkerGone
+from torchpeek.sandbox.present import hover_markdown, value_line
+from torchpeek.sandbox.program import PreviewProgram, build_program
+
+if TYPE_CHECKING:
+    from torchpeek.settings import Settings
+    from torchpeek.snippets import Snippet
+
+log = logging.getLogger(__name__)
+CACHE_SIZE = 512
+
+
+class PreviewService:
+    """Everything the hover, resolve and command handlers need from the worker."""
+
+    def __init__(self, settings: Settings, notify: Any) -> None:
+        self.settings = settings
+        self.notify = notify
+        self.client = WorkerClient(settings.python, self._on_state)
+        self.cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self.inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self.snippet_results: dict[tuple[str, str], str] = {}
+        self.state = "starting"
+        self.snippets_to_warm: list[Snippet] = []
+
+    # -- lifecycle ------------------------------------------------------------
+    def start(self) -> None:
+        if self.settings.preview.enabled:
+            asyncio.get_running_loop().create_task(self.client.start())
+        else:
+            self._on_state(
+                "disabled", {"detail": "previews are turned off (torchpeek.preview.enabled)"}
+            )
+
+    async def stop(self) -> None:
+        await self.client.stop()
+
+    def configure(self, settings: Settings) -> None:
+        """Apply new settings; a new interpreter means a new worker."""
+        restart = settings.python != self.settings.python or (
+            settings.preview.enabled and not self.settings.preview.enabled
+        )
+        self.settings = settings
+        self.cache.clear()
+        if restart:
+            old = self.client
+            self.client = WorkerClient(settings.python, self._on_state)
+            asyncio.get_running_loop().create_task(old.stop())
+            self.start()
+
+    def _on_state(self, state: str, info: dict[str, Any]) -> None:
+        self.state = state
+        detail = info.get("detail") or info.get("error") or f"torch {info.get('torch')} ready"
+        self.notify(state, str(detail), not info.get("real_gpu", False))
+        if state == "ready" and self.snippets_to_warm:
+            asyncio.get_running_loop().create_task(self.warm_snippets(self.snippets_to_warm))
+
+    # -- requests ---------------------------------------------------------------
+    def _request(self, program: PreviewProgram, filename: str) -> dict[str, Any]:
+        preview = self.settings.preview
+        return {
+            "op": "preview",
+            "prelude": program.prelude,
+            "target": program.target,
+            "target_line": program.target_line,
+            "expr": program.expr,
+            "filename": filename,
+            "limits": {"timeout_ms": preview.timeout_ms, "memory_mb": preview.memory_mb},
+            "gpu": _gpu_json(self.settings),
+        }
+
+    async def run_program(
+        self, key: tuple[Any, ...], program: PreviewProgram, filename: str
+    ) -> dict[str, Any]:
+        """Run (or reuse) one preview; a newer request on the same document cancels this one."""
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        uri = key[0]
+        older = self.inflight.get(uri)
+        if older is not None and not older.done():
+            older.cancel()
+        task = asyncio.get_running_loop().create_task(
+            self.client.request(self._request(program, filename))
+        )
+        self.inflight[uri] = task
+        try:
+            result = await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return {"ok": False, "cancelled": True}
+        except WorkerGone as error:
+            return {
+                "ok": False,
+                "error": {"type": "WorkerCrash", "summary": f"{error}; it is restarting"},
+            }
+        finally:
+            if self.inflight.get(uri) is task:
+                del self.inflight[uri]
+        if result.get("cancelled"):
+            return result
+        self.cache[key] = result
+        if len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return result
+
+    async def preview_source(
+        self,
+        uri: str,
+        version: int | None,
+        source: str,
+        line: int,
+        column: int,
+        filename: str,
+        expr: str | None = None,
+    ) -> tuple[PreviewProgram, dict[str, Any]] | None:
+        program = build_program(source, line, column, expr)
+        if program is None:
+            return None
+        key = (uri, version, program.target_line, program.expr)
+        return program, await self.run_program(key, program, filename)
+
+    def markdown(
+        self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
+    ) -> str:
+        return hover_markdown(
+            program.expr, result, not self.client.hello.get("real_gpu", False), line_offset
+        )
+
+    # -- snippets ---------------------------------------------------------------
+    def _snippet_program(self, snippet: Snippet) -> PreviewProgram | None:
+        from torchpeek.snippets import fill_placeholders
+
+        preview = snippet.preview
+        if preview is None or not preview.expr:
+            return None
+        body = fill_placeholders(snippet.default_body)
+        prelude = "\n".join([preview.setup, *snippet.imports, body, preview.after, ""])
+        return PreviewProgram(prelude, "", 0, preview.expr, 0, 0, 0)
+
+    async def snippet_result(self, snippet: Snippet) -> dict[str, Any] | None:
+        """Run a snippet's preview fixture (cached per snippet and torch version)."""
+        program = self._snippet_program(snippet)
+        if program is None:
+            return None
+        key = ("snippet:" + snippet.id, snippet.default_body, snippet.preview, 0, program.expr)
+        return await self.run_program(key, program, f"<snippet {snippet.id}>")
+
+    async def warm_snippets(self, snippets: list[Snippet]) -> None:
+        """Compute every snippet's live preview in the background, one at a time."""
+        self.snippets_to_warm = snippets
+        if self.state != "ready":
+            return
+        torch_version = str(self.client.hello.get("torch"))
+        for snippet in snippets:
+            if (snippet.id, torch_version) in self.snippet_results:
+                continue
+            with contextlib.suppress(Exception):
+                result = await self.snippet_result(snippet)
+                if result is not None:
+                    text = (
+                        f"`{value_line(result['value'])}`"
+                        if result.get("ok")
+                        else (
+                            f"**{result['error'].get('type')}**: {result['error'].get('summary')}"
+                        )
+                    )
+                    self.snippet_results[(snippet.id, torch_version)] = text
+
+    def cached_snippet_preview(self, snippet: Snippet) -> str | None:
+        return self.snippet_results.get((snippet.id, str(self.client.hello.get("torch"))))
+
+    # -- commands ---------------------------------------------------------------
+    async def doctor(self) -> dict[str, Any]:
+        if self.client.ready is None:
+            await self.client.start()
+        try:
+            report = await self.client.request({"op": "doctor"})
+        except WorkerGone as error:
+            return {
+                "python": self.settings.python,
+                "torch": None,
+                "error": str(error),
+                "layers": {},
+            }
+        report.pop("op", None)
+        report.pop("id", None)
+        return report
+
+
+def _gpu_json(settings: Settings) -> dict[str, Any]:
+    gpu = asdict(settings.simulated_gpu)
+    gpu["capability"] = list(gpu["capability"])
+    return gpu

@@ -1,0 +1,112 @@
+"""Shared pieces of the real-editor tests: paths, skip-or-fail, running a driver script.
+
+Each editor is driven by its own script (vscode/drive.mjs, nvim/drive.lua,
+emacs/drive.el) that reads a JSON config and writes a JSON result; run_driver
+writes the config, runs the script under a hard timeout and reads the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EDITORS_DIR = Path(__file__).resolve().parent
+REPO = EDITORS_DIR.parents[1]
+ARTIFACTS = EDITORS_DIR / "artifacts"
+CACHE = Path(
+    os.environ.get("TORCHPEEK_EDITORS_CACHE", Path.home() / ".cache" / "torchpeek-editors")
+)
+CODE_SERVER_VERSION = "4.100.3"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+USE_STUB = os.environ.get("TORCHPEEK_EDITORS_STUB") == "1"
+
+DURATIONS: dict[str, float] = {}
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip locally, fail under CI=true, when a tool the test needs is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{why} (CI=true: editor tests never skip)")
+    pytest.skip(why)
+
+
+@dataclass
+class EditorRun:
+    """Outcome of one driver script."""
+
+    name: str
+    returncode: int
+    result: dict[str, Any]
+    seconds: float
+    output: str
+
+    def explain(self) -> str:
+        lines = [f"{self.name} driver exited {self.returncode} after {self.seconds:.1f}s"]
+        for s in self.result.get("steps", []):
+            mark = "ok " if s.get("ok") is True else "BAD"
+            lines.append(f"  {mark} {s.get('name')} ({s.get('seconds', 0):.1f}s)")
+        if self.result.get("error"):
+            lines.append(f"error: {self.result['error']}")
+        lines.append("--- driver output (tail) ---")
+        lines.append(self.output[-6000:])
+        return "\n".join(lines)
+
+
+def run_driver(
+    name: str,
+    argv: list[str],
+    config: dict[str, Any],
+    workdir: Path,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> EditorRun:
+    """Write the config, run the driver under a hard timeout and read its JSON result."""
+    result_file = workdir / f"{name}-result.json"
+    config = {**config, "result": str(result_file)}
+    config_file = workdir / f"{name}-config.json"
+    config_file.write_text(json.dumps(config, indent=2))
+    run_env = {**os.environ, **(env or {}), "TORCHPEEK_EDITOR_CONFIG": str(config_file)}
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [*argv, str(config_file)] if name == "vscode" else argv,
+            cwd=REPO,
+            env=run_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        returncode, output = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        returncode = -9
+        output = f"TIMED OUT after {timeout}s\n{_text(exc.stdout)}{_text(exc.stderr)}"
+    seconds = time.monotonic() - t0
+    DURATIONS[name] = seconds
+    result: dict[str, Any] = {}
+    for candidate in (result_file, ARTIFACTS / f"{name}-result.json"):
+        if candidate.exists() and candidate.stat().st_mtime >= time.time() - seconds - 1:
+            result = json.loads(candidate.read_text() or "{}")
+            break
+    (ARTIFACTS / f"{name}-output.log").write_text(output)
+    (ARTIFACTS / f"{name}-result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return EditorRun(name, returncode, result, seconds, output)
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def assert_run_ok(run: EditorRun) -> None:
+    assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
