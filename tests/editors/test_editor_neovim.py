@@ -53,6 +53,10 @@ def test_neovim(
             config,
             workdir,
             timeout=240,
-            env={"XDG_STATE_HOME": str(workdir / "state"), "XDG_DATA_HOME": str(workdir / "data")},
+            env={
+                "XDG_STATE_HOME": str(workdir / "state"),
+                "XDG_DATA_HOME": str(workdir / "data"),
+                "XDG_CACHE_HOME": str(workdir / "cache"),
+            },
         )
     )

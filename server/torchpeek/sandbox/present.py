@@ -21,7 +21,6 @@ def value_line(value: dict[str, Any]) -> str:
     if kind == "Module":
         return f"{value['class']} · {value['params']:,} parameters · {value['device']}"
     if kind == "ndarray":
-        shape = ", ".join(str(d) for d in value["shape"])
         return (
             f"ndarray · shape ({shape}{',' if len(value['shape']) == 1 else ''}) · {value['dtype']}"
         )

@@ -92,10 +92,12 @@
                                               (string-match-p (regexp-quote want) (plist-get it :label))))
                             items))
     (unless tp-item (error "no snippet item among %S" (mapcar (lambda (it) (plist-get it :label)) items)))
-    (unless (eq (plist-get tp-item :insertTextFormat) 2) (error "insertTextFormat is not Snippet"))
-    ;; Apply as a client without yasnippet would: imports, then the body without placeholders.
+    ;; eglot 1.9 without yasnippet does not claim snippetSupport, so plain text is the right answer.
     (let* ((edit (plist-get tp-item :textEdit))
-           (body (replace-regexp-in-string "\\$\\(?:{[0-9]+:\\([^}]*\\)}\\|[0-9]+\\)" "\\1" (plist-get edit :newText)))
+           (snippet (eq (plist-get tp-item :insertTextFormat) 2))
+           (body (if snippet
+                     (replace-regexp-in-string "\\$\\(?:{[0-9]+:\\([^}]*\\)}\\|[0-9]+\\)" "\\1" (plist-get edit :newText))
+                   (plist-get edit :newText)))
            (range (or (plist-get edit :range) (plist-get edit :replace))))
       (eglot--apply-text-edits (vconcat (list (list :range range :newText body))
                                         (plist-get tp-item :additionalTextEdits))))

@@ -14,8 +14,29 @@ local function seconds_since(t0)
   return (vim.loop.hrtime() - t0) / 1e9
 end
 
+local exited = nil
+
+local function lsp_log_tail()
+  -- Neovim 0.7 writes the server's stderr into lsp.log, one chunk per line.
+  local ok, lines = pcall(vim.fn.readfile, vim.lsp.get_log_path())
+  if not ok then
+    return ""
+  end
+  local out = {}
+  for _, line in ipairs(lines) do
+    local chunk = line:match('"stderr"%s+(.*)$')
+    if chunk then
+      table.insert(out, (chunk:gsub('^["\']', ""):gsub('["\']$', ""):gsub("\\n", "\n")))
+    end
+  end
+  return table.concat(out):sub(-3000)
+end
+
 local function finish(code)
   result.seconds = seconds_since(started)
+  if code ~= 0 then
+    result.serverStderr = lsp_log_tail()
+  end
   vim.fn.writefile({ vim.fn.json_encode(result) }, cfg.result)
   vim.cmd((code == 0 and "qall!" or "cquit! " .. code))
 end
@@ -53,6 +74,9 @@ step("start server", function()
     capabilities = capabilities,
     init_options = cfg.initializationOptions,
     flags = { debounce_text_changes = 0 },
+    on_exit = function(code, signal)
+      exited = string.format("server exited with code %s, signal %s", code, signal)
+    end,
     handlers = {
       ["torchpeek/status"] = function(_, params)
         result.status = params
@@ -64,10 +88,11 @@ step("start server", function()
   client = vim.lsp.get_client_by_id(client_id)
   assert(
     vim.wait(cfg.startTimeoutMs, function()
-      return client.initialized or (client.server_capabilities ~= nil and next(client.server_capabilities) ~= nil)
+      return exited or client.initialized or (client.server_capabilities ~= nil and next(client.server_capabilities) ~= nil)
     end, 100),
     "server did not initialize"
   )
+  assert(not exited, exited)
   return client.name
 end)
 
