@@ -21,9 +21,9 @@ def value_line(value: dict[str, Any]) -> str:
     if kind == "Module":
         return f"{value['class']} · {value['params']:,} parameters · {value['device']}"
     if kind == "ndarray":
-        return (
-            f"ndarray · shape ({shape}{',' if len(value['shape']) == 1 else ''}) · {value['dtype']}"
-        )
+        dims = ", ".join(str(d) for d in value["shape"])
+        trailing = "," if len(value["shape"]) == 1 else ""
+        return f"ndarray · shape ({dims}{trailing}) · {value['dtype']} · as a tensor torch.Size([{dims}])"
     if "items" in value:
         return f"{kind} of {value['length']}"
     return f"{kind} · {value.get('value', '')}"

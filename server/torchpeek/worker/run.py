@@ -92,7 +92,7 @@ def _phase_context(mode: str) -> contextlib.ExitStack:
         from torch._subclasses.fake_tensor import FakeTensorMode
 
         stack.enter_context(FakeTensorMode(allow_non_fake_inputs=True))
-    stack.enter_context(simcuda.CudaRedirect(fake=mode == "meta"))
+    stack.enter_context(simcuda.CudaRedirect())
     return stack
 
 

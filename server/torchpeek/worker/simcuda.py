@@ -42,15 +42,13 @@ def reported_device(tensor: torch.Tensor) -> str:
     return str(getattr(tensor, TAG, None) or tensor.device)
 
 
-def _mark(value: Any, device: torch.device, fake: bool) -> Any:
+def _mark(value: Any, device: torch.device | None) -> Any:
+    """Record the device a tensor would live on (None: where it really is)."""
     if isinstance(value, torch.Tensor):
-        if fake and hasattr(value, "fake_device"):
-            value.fake_device = device
-        else:
-            setattr(value, TAG, device)
+        setattr(value, TAG, device)
     elif isinstance(value, (tuple, list)):
         for item in value:
-            _mark(item, device, fake)
+            _mark(item, device)
     return value
 
 
@@ -65,53 +63,72 @@ def _inherited(args: tuple[Any, ...]) -> torch.device | None:
     return None
 
 
-class CudaRedirect(TorchFunctionMode):
-    """Runs CUDA requests on the CPU (or on fake tensors) and records the intended device."""
+_DEVICE_GETTER = torch.Tensor.device.__get__  # type: ignore[attr-defined]
+_IS_CUDA_GETTER = torch.Tensor.is_cuda.__get__  # type: ignore[attr-defined]
+_NO_PROPAGATION = {"cpu", "numpy", "item", "tolist", "__get__"}
 
-    def __init__(self, fake: bool) -> None:
-        super().__init__()
-        self.fake = fake
+
+def _explicit_device(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The device argument of a ``.to(...)`` call, and the remaining positional args."""
+    rest = list(args[1:])
+    if "device" in kwargs:
+        return kwargs["device"], rest
+    if rest and isinstance(rest[0], (str, torch.device, int)) and not isinstance(rest[0], bool):
+        return rest[0], rest
+    return None, rest
+
+
+class CudaRedirect(TorchFunctionMode):
+    """Runs CUDA requests on the CPU (real or fake tensors) and tags the intended device.
+
+    Tensors stay on the CPU so no CUDA code path (device guards, streams) ever
+    runs; the tag travels from inputs to outputs and is what previews report.
+    """
 
     def __torch_function__(
         self, func: Any, types_: Any, args: tuple = (), kwargs: dict | None = None
     ) -> Any:
         kwargs = dict(kwargs or {})
+        if func is _DEVICE_GETTER or func is _IS_CUDA_GETTER:
+            tag = getattr(args[0], TAG, None)
+            if tag is None:
+                return func(*args, **kwargs)
+            return tag if func is _DEVICE_GETTER else tag.type == "cuda"
         name = getattr(func, "__name__", "")
         if name == "cuda":
-            return self._move(
-                args[0], _cuda_target(kwargs.get(_DEVICE_KW, args[1] if len(args) > 1 else 0))
-            )
+            index = kwargs.get("device", args[1] if len(args) > 1 else 0)
+            return _mark(args[0].view_as(args[0]), _cuda_target(index) or torch.device("cuda", 0))
         if name == "to":
             return self._to(func, args, kwargs)
-        target = _cuda_target(kwargs.get(_DEVICE_KW))
+        if name == "cpu":
+            out = func(*args, **kwargs)
+            return _mark(out.view_as(out) if out is args[0] else out, None)
+        target = _cuda_target(kwargs.get("device"))
         if target is not None:
-            kwargs[_DEVICE_KW] = "cpu"
-            return _mark(func(*args, **kwargs), target, self.fake)
+            kwargs["device"] = "cpu"
+            return _mark(func(*args, **kwargs), target)
         out = func(*args, **kwargs)
-        if not self.fake and name not in ("cpu", "numpy", "item", "tolist"):
+        if name not in _NO_PROPAGATION and isinstance(out, (torch.Tensor, tuple, list)):
             inherited = _inherited(args)
-            if inherited is not None and isinstance(out, (torch.Tensor, tuple, list)):
-                _mark(out, inherited, False)
+            if inherited is not None:
+                _mark(out, inherited)
         return out
 
-    def _move(self, tensor: torch.Tensor, target: torch.device | None) -> torch.Tensor:
-        target = target or torch.device("cuda", 0)
-        return _mark(tensor.view_as(tensor), target, self.fake)
-
     def _to(self, func: Any, args: tuple, kwargs: dict) -> Any:
-        rest = list(args[1:])
-        target = _cuda_target(kwargs.get(_DEVICE_KW))
-        if target is not None:
-            kwargs[_DEVICE_KW] = "cpu"
-        elif rest and _cuda_target(rest[0]) is not None:
-            target = _cuda_target(rest[0])
-            rest[0] = "cpu"
+        device, rest = _explicit_device(args, kwargs)
+        target = _cuda_target(device)
+        if device is not None:
+            if "device" in kwargs:
+                kwargs["device"] = "cpu"
+            elif rest:
+                rest[0] = "cpu"
         out = func(args[0], *rest, **kwargs)
-        if target is None:
-            return out
+        if device is None:
+            inherited = _inherited(args[:1])
+            return _mark(out, inherited) if inherited is not None else out
         if out is args[0]:
             out = out.view_as(out)
-        return _mark(out, target, self.fake)
+        return _mark(out, target)
 
 
 class _Phase:
@@ -133,7 +150,7 @@ def _module_to(original: Any) -> Any:
             original(self, dtype=dtype)
         target = torch.device("cuda", device.index or 0)
         for tensor in [*self.parameters(), *self.buffers()]:
-            _mark(tensor, target, PHASE.fake)
+            _mark(tensor, target)
         return self
 
     return to
@@ -143,7 +160,7 @@ def _module_cuda() -> Any:
     def cuda(self: torch.nn.Module, device: Any = None) -> torch.nn.Module:
         target = _cuda_target(0 if device is None else device) or torch.device("cuda", 0)
         for tensor in [*self.parameters(), *self.buffers()]:
-            _mark(tensor, target, PHASE.fake)
+            _mark(tensor, target)
         return self
 
     return cuda
