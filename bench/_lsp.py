@@ -266,5 +266,11 @@ def machine_line() -> str:
 
     return (
         f"python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, {load_line()}"
     )
+
+
+def load_line() -> str:
+    """The 1/5/15-minute load averages: other work on the machine skews the numbers."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"

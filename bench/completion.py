@@ -40,6 +40,7 @@ from _lsp import (  # noqa: E402
     TORCHPEEK,
     Session,
     fmt,
+    load_line,
     machine_line,
     median,
     now_ms,
@@ -191,22 +192,37 @@ async def main_async(args: argparse.Namespace) -> int:
         write_synthetic(synthetic)
         scenarios = [
             ("shipped db", {}, tmpdir / "items_shipped.json"),
-            (f"shipped + {SYNTHETIC:,} synthetic", {"snippetPaths": [str(synthetic)]},
-             tmpdir / "items_synthetic.json"),
+            (
+                f"shipped + {SYNTHETIC:,} synthetic",
+                {"snippetPaths": [str(synthetic)]},
+                tmpdir / "items_synthetic.json",
+            ),
         ]
         for label, options, items_file in scenarios:
             times, mean_items, count, state = await torchpeek_run(options, n, warmup, items_file)
             floor, floor_items = await floor_run(n, warmup, items_file)
             if round(floor_items) != round(mean_items):
-                print(f"note: floor answered {floor_items:.0f} items/req, torchpeek {mean_items:.0f}")
+                print(
+                    f"note: floor answered {floor_items:.0f} items/req, torchpeek {mean_items:.0f}"
+                )
             ratio = median(times) / median(floor)
             rows.append(
-                [f"torchpeek, {label} ({count:,} snippets, {mean_items:.0f} items/req)",
-                 str(len(times)), fmt(median(times), 2), fmt(p99(times), 2), f"{ratio:.1f}x"]
+                [
+                    f"torchpeek, {label} ({count:,} snippets, {mean_items:.0f} items/req)",
+                    str(len(times)),
+                    fmt(median(times), 2),
+                    fmt(p99(times), 2),
+                    f"{ratio:.1f}x",
+                ]
             )
             rows.append(
-                ["floor pygls server, same items", str(len(floor)), fmt(median(floor), 2),
-                 fmt(p99(floor), 2), "1.0x"]
+                [
+                    "floor pygls server, same items",
+                    str(len(floor)),
+                    fmt(median(floor), 2),
+                    fmt(p99(floor), 2),
+                    "1.0x",
+                ]
             )
             if state != "ready":
                 print(f"note: the worker reported {state!r} before the {label} run")
@@ -216,12 +232,22 @@ async def main_async(args: argparse.Namespace) -> int:
             [sys.executable, str(FLOOR_SERVER), str(floor_file)], spawns
         )
     rows.append(
-        ["spawn -> initialize response, torchpeek", str(len(spawn_tp)), fmt(median(spawn_tp)),
-         fmt(p99(spawn_tp)), f"{median(spawn_tp) / median(spawn_floor):.1f}x"]
+        [
+            "spawn -> initialize response, torchpeek",
+            str(len(spawn_tp)),
+            fmt(median(spawn_tp)),
+            fmt(p99(spawn_tp)),
+            f"{median(spawn_tp) / median(spawn_floor):.1f}x",
+        ]
     )
     rows.append(
-        ["spawn -> initialize response, floor", str(len(spawn_floor)), fmt(median(spawn_floor)),
-         fmt(p99(spawn_floor)), "1.0x"]
+        [
+            "spawn -> initialize response, floor",
+            str(len(spawn_floor)),
+            fmt(median(spawn_floor)),
+            fmt(p99(spawn_floor)),
+            "1.0x",
+        ]
     )
     print()
     print(table(["scenario", "n", "median ms", "p99 ms", "vs floor"], rows))
@@ -229,6 +255,7 @@ async def main_async(args: argparse.Namespace) -> int:
     print(
         "Round trips are client send -> response parsed, over stdio; half the requests follow an"
         " incremental didChange.\np99 is nearest-rank (the maximum below 100 samples)."
+        f" At the end: {load_line()}."
     )
     return 0
 

@@ -21,7 +21,9 @@ CONFIG = ClientServerConfig(server_command=SERVER)
 _versions = count(1)
 
 
-def init_params(locale: str = "en", options: dict[str, Any] | None = None, root: Path | None = None) -> types.InitializeParams:
+def init_params(
+    locale: str = "en", options: dict[str, Any] | None = None, root: Path | None = None
+) -> types.InitializeParams:
     """VS Code's capabilities, a locale and torchpeek options."""
     root = root or ROOT / "tests" / "data" / "workspace"
     return types.InitializeParams(
@@ -56,13 +58,17 @@ async def session(client: LanguageClient, **kwargs: Any) -> AsyncIterator[None]:
     await client.shutdown_session()
 
 
-def open_doc(client: LanguageClient, text: str, name: str | None = None, language: str = "python") -> str:
+def open_doc(
+    client: LanguageClient, text: str, name: str | None = None, language: str = "python"
+) -> str:
     """Open a document with a fresh URI and return it."""
     n = next(_versions)
     uri = f"file:///tmp/torchpeek-tests/{name or f'doc{n}.py'}"
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=text
+            )
         )
     )
     return uri
@@ -103,7 +109,9 @@ async def hover_word(client: LanguageClient, text: str, word: str) -> str | None
     return await hover_text(client, uri, last_occurrence(text, word))
 
 
-async def complete(client: LanguageClient, uri: str, line: int, character: int) -> types.CompletionList:
+async def complete(
+    client: LanguageClient, uri: str, line: int, character: int
+) -> types.CompletionList:
     result = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

@@ -9,7 +9,6 @@ saved to tests/editors/artifacts/durations.json.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +46,9 @@ def server_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def expect() -> dict[str, Any]:
-    """What the snippet and hover checks look for (fixtures/expect.json)."""
-    return json.loads((EDITORS_DIR / "fixtures" / "expect.json").read_text())
+    """What the snippet and hover checks look for (fixtures/expect.json; the stub has its own)."""
+    name = "expect-stub.json" if USE_STUB else "expect.json"
+    return json.loads((EDITORS_DIR / "fixtures" / name).read_text())
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +58,3 @@ def initialization_options(python: Path) -> dict[str, Any]:
         "preview": {"enabled": True, "timeoutMs": 20000, "memoryMb": 4096},
         "locale": "en",
     }
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """A private copy of the demo file and private editor state."""
-    shutil.copy(EDITORS_DIR / "fixtures" / "demo.py", tmp_path / "demo.py")
-    ARTIFACTS.mkdir(exist_ok=True)
-    return tmp_path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -108,5 +109,19 @@ def _text(data: bytes | str | None) -> str:
     return data.decode(errors="replace") if isinstance(data, bytes) else data
 
 
-def assert_run_ok(run: EditorRun) -> None:
-    assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
+def assert_steps(run: EditorRun, *prefixes: str) -> None:
+    """Every step whose name starts with one of `prefixes` ran and passed."""
+    for prefix in prefixes:
+        steps = [
+            s for s in run.result.get("steps", []) if str(s.get("name", "")).startswith(prefix)
+        ]
+        assert steps, f"step '{prefix}…' never ran\n{run.explain()}"
+        bad = [s for s in steps if s.get("ok") is not True]
+        assert not bad, f"step '{bad[0].get('name')}' failed\n{run.explain()}"
+
+
+def make_workdir(base: Path) -> Path:
+    """A private copy of the demo file for one editor run."""
+    shutil.copy(EDITORS_DIR / "fixtures" / "demo.py", base / "demo.py")
+    ARTIFACTS.mkdir(exist_ok=True)
+    return base

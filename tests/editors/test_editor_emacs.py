@@ -1,6 +1,8 @@
-"""Emacs (batch) with eglot against `python -m torchpeek serve`.
+"""Emacs (batch) with eglot 1.9 against `python -m torchpeek serve`.
 
-Checks completion, resolve, the import edits and hover through eglot's jsonrpc requests.
+One driver run (emacs/drive.el) per module; each test checks its steps:
+completion with its import edits and resolve, and hover, all through eglot's
+jsonrpc requests.
 """
 
 from __future__ import annotations
@@ -10,20 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_harness import EDITORS_DIR, assert_run_ok, require, run_driver
+from editor_harness import EDITORS_DIR, EditorRun, assert_steps, make_workdir, require, run_driver
 
 pytestmark = pytest.mark.editors
 
 
-def test_emacs_eglot(
+@pytest.fixture(scope="module")
+def emacs(
     python: Path,
     server_env: dict[str, str],
     expect: dict[str, Any],
     initialization_options: dict[str, Any],
-    workdir: Path,
-) -> None:
-    emacs = shutil.which("emacs")
-    require(emacs is not None, "emacs not found (apt-get install -y emacs-nox elpa-eglot)")
+    tmp_path_factory: pytest.TempPathFactory,
+) -> EditorRun:
+    exe = shutil.which("emacs")
+    require(exe is not None, "emacs not found (apt-get install -y emacs-nox elpa-eglot)")
+    workdir = make_workdir(tmp_path_factory.mktemp("emacs"))
     config = {
         **expect,
         "file": str(workdir / "demo.py"),
@@ -34,7 +38,13 @@ def test_emacs_eglot(
         "requestTimeoutMs": 30000,
         "hoverTimeoutMs": 90000,
     }
-    argv = [emacs, "-Q", "--batch", "-l", str(EDITORS_DIR / "emacs" / "drive.el")]
-    assert_run_ok(
-        run_driver("emacs", argv, config, workdir, timeout=240, env={"HOME": str(workdir)})
-    )
+    argv = [str(exe), "-Q", "--batch", "-l", str(EDITORS_DIR / "emacs" / "drive.el")]
+    return run_driver("emacs", argv, config, workdir, timeout=240, env={"HOME": str(workdir)})
+
+
+def test_emacs_completion(emacs: EditorRun) -> None:
+    assert_steps(emacs, "start server", "completion ", "completionItem/resolve")
+
+
+def test_emacs_hover(emacs: EditorRun) -> None:
+    assert_steps(emacs, "hover")

@@ -1,6 +1,7 @@
 """Headless Neovim 0.7 (Debian's) against `python -m torchpeek serve`.
 
-Checks completion, resolve, hover and workspace/executeCommand with its applyEdit.
+One driver run (nvim/drive.lua) per module; each test checks its steps:
+completion and resolve, hover, and workspace/executeCommand with its applyEdit.
 """
 
 from __future__ import annotations
@@ -10,20 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_harness import EDITORS_DIR, assert_run_ok, require, run_driver
+from editor_harness import EDITORS_DIR, EditorRun, assert_steps, make_workdir, require, run_driver
 
 pytestmark = pytest.mark.editors
 
 
-def test_neovim(
+@pytest.fixture(scope="module")
+def neovim(
     python: Path,
     server_env: dict[str, str],
     expect: dict[str, Any],
     initialization_options: dict[str, Any],
-    workdir: Path,
-) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> EditorRun:
     nvim = shutil.which("nvim")
     require(nvim is not None, "nvim not found (apt-get install -y neovim)")
+    workdir = make_workdir(tmp_path_factory.mktemp("neovim"))
     config = {
         **expect,
         "file": str(workdir / "demo.py"),
@@ -34,29 +37,25 @@ def test_neovim(
         "requestTimeoutMs": 30000,
         "hoverTimeoutMs": 90000,
     }
-    argv = [
-        nvim,
-        "--headless",
-        "--clean",
-        "-u",
-        "NONE",
-        "-i",
-        "NONE",
-        "-n",
-        "-c",
-        f"luafile {EDITORS_DIR / 'nvim' / 'drive.lua'}",
-    ]
-    assert_run_ok(
-        run_driver(
-            "neovim",
-            argv,
-            config,
-            workdir,
-            timeout=240,
-            env={
-                "XDG_STATE_HOME": str(workdir / "state"),
-                "XDG_DATA_HOME": str(workdir / "data"),
-                "XDG_CACHE_HOME": str(workdir / "cache"),
-            },
-        )
+    driver = EDITORS_DIR / "nvim" / "drive.lua"
+    argv = [str(nvim), "--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"]
+    argv += ["-c", f"luafile {driver}"]
+    env = {
+        name: str(workdir / name.lower())
+        for name in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+    }
+    return run_driver("neovim", argv, config, workdir, timeout=240, env=env)
+
+
+def test_neovim_completion(neovim: EditorRun) -> None:
+    assert_steps(neovim, "start server", "completion ", "completionItem/resolve")
+
+
+def test_neovim_hover(neovim: EditorRun) -> None:
+    assert_steps(neovim, "hover")
+
+
+def test_neovim_execute_command(neovim: EditorRun) -> None:
+    assert_steps(
+        neovim, "executeCommand torchpeek.listSnippets", "executeCommand torchpeek.insertSnippet"
     )

@@ -1,8 +1,8 @@
 """VS Code 1.100 (code-server 4.100.3) in headless chromium, with the torchpeek .vsix installed.
 
-Types a snippet prefix and accepts the suggestion, hovers a tensor, and runs
-"torchpeek: Insert Snippet" from the command palette. Screenshots land in
-tests/editors/artifacts/vscode-*.png.
+One driver run (vscode/drive.mjs) per module: it types a snippet prefix and
+accepts the suggestion, hovers a tensor, and runs "torchpeek: Insert Snippet"
+from the command palette. Screenshots land in tests/editors/artifacts/vscode-*.png.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from editor_harness import (
     CODE_SERVER_VERSION,
     EDITORS_DIR,
     REPO,
-    assert_run_ok,
+    EditorRun,
+    assert_steps,
     require,
     run_driver,
 )
@@ -27,36 +28,54 @@ pytestmark = pytest.mark.editors
 
 VSIX = REPO / "torchpeek-0.1.0.vsix"
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / "code-server"
+CHROMIUM = Path("/usr/bin/chromium")
 
 
-def test_vscode(
-    python: Path, server_env: dict[str, str], expect: dict[str, Any], workdir: Path
-) -> None:
+@pytest.fixture(scope="module")
+def vscode(
+    python: Path,
+    server_env: dict[str, str],
+    expect: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> EditorRun:
     node = shutil.which("node")
     require(node is not None, "node not found")
-    require(Path("/usr/bin/chromium").exists(), "chromium not found (apt-get install -y chromium)")
-    require(
-        (CODE_SERVER.parent.parent / ".installed").exists(),
-        f"code-server not installed in {CACHE} (make -f editors.mk code-server)",
-    )
-    require(
-        (EDITORS_DIR / "node_modules" / "playwright-core").exists(),
-        "playwright-core missing (npm ci --prefix tests/editors)",
-    )
+    require(CHROMIUM.exists(), "chromium not found (apt-get install -y chromium)")
+    installed = (CODE_SERVER.parent.parent / ".installed").exists()
+    require(installed, f"code-server not in {CACHE} (make -f editors.mk code-server)")
+    playwright = (EDITORS_DIR / "node_modules" / "playwright-core").exists()
+    require(playwright, "playwright-core missing (npm ci --prefix tests/editors)")
     require(VSIX.exists(), f"{VSIX.name} missing (make -f editors.mk vsix)")
     for old in ARTIFACTS.glob("vscode-*.png"):
         old.unlink()
+    workdir = tmp_path_factory.mktemp("vscode")
     config = {
         **expect,
         "codeServer": str(CODE_SERVER),
         "vsix": str(VSIX),
         "python": str(python),
         "pythonpath": server_env.get("PYTHONPATH"),
-        "workdir": str(workdir / "vscode"),
+        "workdir": str(workdir),
         "artifacts": str(ARTIFACTS),
         "fixture": str(EDITORS_DIR / "fixtures" / "demo.py"),
-        "chromium": "/usr/bin/chromium",
+        "chromium": str(CHROMIUM),
         "hoverTimeoutMs": 120000,
     }
-    argv = [node, str(EDITORS_DIR / "vscode" / "drive.mjs")]
-    assert_run_ok(run_driver("vscode", argv, config, workdir, timeout=420))
+    argv = [str(node), str(EDITORS_DIR / "vscode" / "drive.mjs")]
+    return run_driver("vscode", argv, config, workdir, timeout=480)
+
+
+def test_vscode_extension_starts_server(vscode: EditorRun) -> None:
+    assert_steps(vscode, "install extension", "open demo.py", "server status")
+
+
+def test_vscode_completion(vscode: EditorRun) -> None:
+    assert_steps(vscode, "completion ")
+
+
+def test_vscode_hover(vscode: EditorRun) -> None:
+    assert_steps(vscode, "hover")
+
+
+def test_vscode_insert_snippet_command(vscode: EditorRun) -> None:
+    assert_steps(vscode, "command palette")

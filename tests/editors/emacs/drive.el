@@ -21,6 +21,7 @@
 (defvar tp-started (float-time))
 (defvar tp-server nil)
 (defvar tp-item nil)
+(defvar tp-failed nil)
 
 (defun tp-get (key) (plist-get tp-config key))
 
@@ -35,6 +36,7 @@
   (kill-emacs (if ok 0 1)))
 
 (defmacro tp-step (name &rest body)
+  "Run BODY as step NAME; a failure is recorded and the next step still runs."
   (declare (indent 1))
   `(let ((t0 (float-time)))
      (condition-case err
@@ -44,7 +46,7 @@
        (t
         (push `((name . ,,name) (ok . :json-false) (seconds . ,(- (float-time) t0)) (detail . ,(format "%S" err))) tp-steps)
         (message "[emacs] %s: FAILED %S" ,name err)
-        (tp-finish nil (format "%s: %S" ,name err))))))
+        (setq tp-failed (concat (if tp-failed (concat tp-failed "; ") "") (format "%s: %S" ,name err)))))))
 
 (defun tp-buffer-text () (buffer-substring-no-properties (point-min) (point-max)))
 
@@ -75,7 +77,7 @@
   (python-mode)
   (apply #'eglot (eglot--guess-contact))
   (setq tp-server (eglot-current-server))
-  (unless tp-server (error "eglot did not connect"))
+  (unless tp-server (tp-finish nil "eglot did not connect"))
   (eglot--managed-mode 1)
   (jsonrpc-name tp-server))
 
@@ -130,5 +132,5 @@
     (unless found (error "no torch.Size([ in the hover; last: %s" text))
     text))
 
-(tp-finish t)
+(tp-finish (not tp-failed) tp-failed)
 ;;; drive.el ends here

@@ -41,14 +41,21 @@ local function finish(code)
   vim.cmd((code == 0 and "qall!" or "cquit! " .. code))
 end
 
-local function step(name, fn)
+local failed = false
+
+-- A failed step is recorded and the next one still runs, so one missing
+-- feature does not hide the others; `fatal` steps end the run.
+local function step(name, fn, fatal)
   local t0 = vim.loop.hrtime()
   local ok, detail = pcall(fn)
   table.insert(result.steps, { name = name, ok = ok, seconds = seconds_since(t0), detail = tostring(detail) })
   io.stderr:write(string.format("[nvim] %s: %s (%.1fs)\n", name, ok and "ok" or ("FAILED " .. tostring(detail)), seconds_since(t0)))
   if not ok then
-    result.error = name .. ": " .. tostring(detail)
-    finish(1)
+    failed = true
+    result.error = (result.error and (result.error .. "; ") or "") .. name .. ": " .. tostring(detail)
+    if fatal then
+      finish(1)
+    end
   end
   return detail
 end
@@ -94,7 +101,7 @@ step("start server", function()
   )
   assert(not exited, exited)
   return client.name
-end)
+end, true)
 
 local function request(method, params, timeout)
   local responses, err = vim.lsp.buf_request_sync(bufnr, method, params, timeout or cfg.requestTimeoutMs)
@@ -183,6 +190,7 @@ step("executeCommand torchpeek.insertSnippet (workspace/applyEdit)", function()
     end
   end
   assert(id, "no snippet with prefix " .. cfg.prefix)
+  vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { "" })
   local before = buffer_text(bufnr)
   local last = vim.api.nvim_buf_line_count(bufnr)
   local res = request("workspace/executeCommand", {
@@ -195,9 +203,9 @@ step("executeCommand torchpeek.insertSnippet (workspace/applyEdit)", function()
   return id
 end)
 
-result.ok = true
+result.ok = not failed
 client.stop()
 vim.wait(2000, function()
   return client.is_stopped()
 end, 50)
-finish(0)
+finish(failed and 1 or 0)

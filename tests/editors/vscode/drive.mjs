@@ -19,7 +19,9 @@ function log(msg) {
   process.stderr.write(`[vscode ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
-async function step(name, fn) {
+// A failed step is recorded and the next one still runs (one missing feature
+// must not hide the others); `fatal` steps end the run.
+async function step(name, fn, { fatal = false } = {}) {
   const t0 = Date.now();
   log(`${name}…`);
   try {
@@ -29,9 +31,13 @@ async function step(name, fn) {
   } catch (err) {
     steps.push({ name, ok: false, seconds: (Date.now() - t0) / 1000, error: String(err?.stack ?? err) });
     log(`${name}: FAILED ${err}`);
-    throw err;
+    if (fatal) throw err;
+    await currentPage?.keyboard.press("Escape").catch(() => undefined);
+    await currentPage?.keyboard.press("Escape").catch(() => undefined);
   }
 }
+
+let currentPage;
 
 async function poll(what, fn, timeoutMs, intervalMs = 250) {
   const deadline = Date.now() + timeoutMs;
@@ -126,7 +132,7 @@ let browser;
 const result = { ok: false, steps, screenshots: [] };
 
 async function main() {
-  await step("install extension", () => run(process.execPath, [entry, ...common, "--install-extension", cfg.vsix], env).then((o) => o.trim().split("\n").pop()));
+  await step("install extension", () => run(process.execPath, [entry, ...common, "--install-extension", cfg.vsix], env).then((o) => o.trim().split("\n").pop()), { fatal: true });
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -142,7 +148,7 @@ async function main() {
     codeServer.stderr.on("data", (d) => { text += d; writeFileSync(logFile, text); });
     await poll("code-server /healthz", async () => (await fetch(`${url}/healthz`)).ok, 60000);
     return url;
-  });
+  }, { fatal: true });
 
   browser = await chromium.launch({
     executablePath: cfg.chromium,
@@ -151,13 +157,14 @@ async function main() {
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  currentPage = page;
   page.setDefaultTimeout(30000);
 
   await step("open workbench", async () => {
     await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 90000 });
     await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 60000 }).catch(() => undefined);
-  });
+  }, { fatal: true });
 
   await step("open demo.py", async () => {
     await page.keyboard.press("Control+P");
@@ -167,7 +174,7 @@ async function main() {
     await page.keyboard.press("Enter");
     await page.locator('.tab[data-resource-name="demo.py"], .tab:has-text("demo.py")').first().waitFor();
     await page.locator(".monaco-editor .view-lines").first().waitFor();
-  });
+  }, { fatal: true });
 
   const status = page.locator('[id="torchpeek.status"], .statusbar-item:has-text("torchpeek")').first();
   await step("server status in the status bar", async () => {
@@ -187,7 +194,7 @@ async function main() {
   });
 
   const editor = page.locator(".monaco-editor .view-lines").first();
-  await step(`complete '${cfg.prefix}'`, async () => {
+  await step(`completion '${cfg.prefix}'`, async () => {
     await editor.click();
     await page.keyboard.press("Control+End");
     await page.keyboard.press("Enter");
@@ -300,7 +307,8 @@ async function main() {
     return text;
   });
 
-  result.ok = true;
+  result.ok = steps.every((s) => s.ok);
+  if (!result.ok) result.error = steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error.split("\n")[0]}`).join("; ");
 }
 
 const started = Date.now();
