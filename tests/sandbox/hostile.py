@@ -64,7 +64,7 @@ async def assert_healthy(client: LanguageClient, limit: float = TIMEOUT_S + SLAC
     return elapsed
 
 
-async def settle_late_hovers(timeout: float = 15.0) -> None:
+async def settle_late_hovers(timeout: float = 2.0) -> None:
     """Give unanswered hovers a chance to finish before the server shuts down."""
     if LATE:
         await asyncio.wait(set(LATE), timeout=timeout)

@@ -13,8 +13,19 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_wheel_carries_the_database(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(dist.glob("torchpeek-*.whl"))
     env = tmp_path / "venv"
@@ -24,15 +35,34 @@ def test_wheel_carries_the_database(tmp_path: Path) -> None:
     site = next(p for p in sys.path if p.endswith("site-packages"))
     target_site = next((env / "lib").glob("python*/site-packages"))
     (target_site / "deps.pth").write_text(site + "\n", encoding="utf-8")
-    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)],
+        check=True,
+        timeout=300,
+    )
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    check = subprocess.run([env / "bin" / "torchpeek", "check"], cwd=outside, capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [env / "bin" / "torchpeek", "check"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
-    listing = subprocess.run([env / "bin" / "torchpeek", "list"], cwd=outside, capture_output=True, text=True, timeout=120)
+    listing = subprocess.run(
+        [env / "bin" / "torchpeek", "list"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "seed-everything" in listing.stdout and "cv2-image-to-nchw-tensor" in listing.stdout
     where = subprocess.run(
         [python, "-c", "import torchpeek.snippets as s; print(s.builtin_db_path())"],
-        cwd=outside, capture_output=True, text=True, timeout=60,
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert str(ROOT) not in where.stdout and "_db" in where.stdout

@@ -110,7 +110,17 @@ class ItemFactory:
 
     def __init__(self) -> None:
         self._bodies: dict[tuple[int, str, bool], str] = {}
+        self._ranked: OrderedDict[tuple[int, str], list[tuple[Snippet, int]]] = OrderedDict()
         self.plans = ImportPlanCache()
+
+    def ranked(self, generation: int, word: str, snippets: Any) -> list[tuple[Snippet, int]]:
+        """Fuzzy ranking for a typed word, cached per database generation."""
+        key = (generation, word)
+        if key not in self._ranked:
+            self._ranked[key] = rank_snippets(word, snippets)
+            if len(self._ranked) > CACHE_SIZE:
+                self._ranked.popitem(last=False)
+        return self._ranked[key]
 
     def body(self, generation: int, snippet: Snippet, snippets_ok: bool) -> str:
         key = (generation, snippet.id, snippets_ok)
@@ -170,7 +180,7 @@ def register(server: TorchpeekServer) -> None:
         ctx = completion_context(doc, params.position)
         if ctx is None:
             return None
-        ranked = rank_snippets(ctx.word, db.snippets.values())
+        ranked = FACTORY.ranked(ls.snippets.generation, ctx.word, db.snippets.values())
         items = [FACTORY.item(ls, doc, ctx, snippet, score) for snippet, score in ranked]
         return types.CompletionList(is_incomplete=False, items=items)
 

@@ -96,6 +96,17 @@ class Worker:
         self.info = info
         self.queue: deque[dict[str, Any]] = deque()
         self.cancelled: set[int] = set()
+        self.zombies: list[int] = []
+
+    def reap(self) -> None:
+        """Collect children that were killed after reporting, without waiting on teardown."""
+        for pid in list(self.zombies):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.zombies.remove(pid)
 
     def handle(self, message: dict[str, Any]) -> None:
         op = message.get("op")
@@ -133,6 +144,7 @@ class Worker:
 
     def serve(self) -> None:
         while not self.channel.closed or self.queue:
+            self.reap()
             if self.queue:
                 request = self.queue.popleft()
                 if int(request["id"]) in self.cancelled:
@@ -233,12 +245,17 @@ class Supervisor:
                 if not chunk:
                     break
                 chunks.append(chunk)
+                if chunk.endswith(b"\n"):
+                    break  # a whole result: answer now, let the child's teardown happen later
                 if sum(map(len, chunks)) > MAX_MESSAGE:
                     reason = "oversize"
                     break
         os.close(fd)
-        if reason is not None:
+        if reason is not None or chunks:
             _kill(pid)
+            if reason is None:
+                self.worker.zombies.append(pid)
+                return b"".join(chunks), None
         _, status = os.waitpid(pid, 0)
         if reason is None and not chunks:
             reason = _exit_reason(status)
