@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -77,36 +78,46 @@ def run_driver(
     config_file.write_text(json.dumps(config, indent=2))
     run_env = {**os.environ, **(env or {}), "TORCHPEEK_EDITOR_CONFIG": str(config_file)}
     t0 = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [*argv, str(config_file)] if name == "vscode" else argv,
-            cwd=REPO,
-            env=run_env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        returncode, output = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        returncode = -9
-        output = f"TIMED OUT after {timeout}s\n{_text(exc.stdout)}{_text(exc.stderr)}"
+    returncode, output = _run_in_own_group(argv, run_env, timeout)
     seconds = time.monotonic() - t0
     DURATIONS[name] = seconds
     result: dict[str, Any] = {}
-    for candidate in (result_file, ARTIFACTS / f"{name}-result.json"):
-        if candidate.exists() and candidate.stat().st_mtime >= time.time() - seconds - 1:
-            result = json.loads(candidate.read_text() or "{}")
-            break
+    if result_file.exists():
+        result = json.loads(result_file.read_text() or "{}")
     (ARTIFACTS / f"{name}-output.log").write_text(output)
     (ARTIFACTS / f"{name}-result.json").write_text(json.dumps(result, indent=2) + "\n")
     return EditorRun(name, returncode, result, seconds, output)
 
 
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data.decode(errors="replace") if isinstance(data, bytes) else data
+def _run_in_own_group(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str]:
+    """Run a driver in its own process group, so that a timeout (or pytest-timeout)
+    also ends what it started: code-server, chromium, the language server."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, _ = proc.communicate()
+        return -9, f"TIMED OUT after {timeout}s\n{out}"
+    finally:
+        _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def assert_steps(run: EditorRun, *prefixes: str) -> None:

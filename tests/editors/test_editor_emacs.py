@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from editor_harness import EDITORS_DIR, EditorRun, assert_steps, make_workdir, require, run_driver
 
-pytestmark = pytest.mark.editors
+# The driver runs once per module, inside the first test's setup.
+pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ from editor_harness import (
     run_driver,
 )
 
-pytestmark = pytest.mark.editors
+# The driver runs once per module, inside the first test's setup.
+pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
 
 VSIX = REPO / "torchpeek-0.1.0.vsix"
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / "code-server"

@@ -8,7 +8,6 @@ and previews run for the default 5 s.
 
 from __future__ import annotations
 
-import pytest
 import pytest_lsp
 from pytest_lsp import LanguageClient
 
@@ -30,9 +29,6 @@ async def client(lsp_client: LanguageClient):
         await settle_late_hovers()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="initializationOptions.preview is not passed to the PreviewService"
-)
 async def test_timeout_from_initialization_options(client: LanguageClient) -> None:
     text, _ = await timed_hover(client, "while True:\n    pass\nn = 1\n", "n", limit=8)
     assert "TimeoutError" in text

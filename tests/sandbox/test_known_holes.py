@@ -1,7 +1,7 @@
-"""Sandbox holes found while writing this suite, pinned as strict xfails.
+"""Sandbox holes found while writing this suite, each now fixed and kept as a regression test.
 
-Each test states what must hold; it fails today. When a hole is fixed the test
-passes, strict ``xfail`` turns that into a failure, and the marker should go.
+Each test states what must hold: Unix datagrams to host sockets, the worker's
+own pipe, and a child that closes its result pipe but keeps running.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ def short_dir() -> Iterator[Path]:
         yield Path(name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seccomp allows socket(AF_UNIX) and sendto; Landlock (ABI<=7) does not mediate "
-    "pathname Unix sockets, so a datagram reaches any host socket the user can reach",
-)
 async def test_unix_datagram_to_a_host_socket_is_refused(
     client: LanguageClient, short_dir: Path
 ) -> None:
@@ -48,11 +43,6 @@ async def test_unix_datagram_to_a_host_socket_is_refused(
     assert data == b"", f"the preview sent {data!r} to a host Unix socket"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the child inherits the worker's protocol pipe (fd 3, Channel.out); a partial "
-    "line written there corrupts the next message and that hover never answers",
-)
 async def test_writing_to_the_inherited_protocol_pipe_cannot_lose_a_hover(
     client: LanguageClient,
 ) -> None:
@@ -67,11 +57,6 @@ async def test_writing_to_the_inherited_protocol_pipe_cannot_lose_a_hover(
         await assert_healthy(client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Supervisor._collect stops watching the clock at EOF on the result pipe and then "
-    "blocks in waitpid; a child that closes its fds and sleeps hangs the worker",
-)
 async def test_closing_the_result_pipe_then_sleeping_still_times_out(
     client: LanguageClient,
 ) -> None:

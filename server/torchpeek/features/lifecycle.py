@@ -29,6 +29,7 @@ def register(server: TorchpeekServer) -> None:
         """Load snippets, watch their folders and warm the worker up."""
         ls.start_loading()
         if ls.preview is not None:
+            ls.preview.adopt(ls.settings)
             ls.preview.start()
         await _watch_snippet_files(ls)
 

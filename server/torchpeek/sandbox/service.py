@@ -41,6 +41,11 @@ class PreviewService:
         self.snippets_to_warm: list[Snippet] = []
 
     # -- lifecycle ------------------------------------------------------------
+    def adopt(self, settings: Settings) -> None:
+        """Take the settings from ``initialize`` before the worker first starts."""
+        self.settings = settings
+        self.client.python = settings.python
+
     def start(self) -> None:
         if self.settings.preview.enabled:
             asyncio.get_running_loop().create_task(self.client.start())

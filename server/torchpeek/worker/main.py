@@ -256,7 +256,11 @@ class Supervisor:
             if reason is None:
                 self.worker.zombies.append(pid)
                 return b"".join(chunks), None
-        _, status = os.waitpid(pid, 0)
+        status = _wait_until(pid, deadline)
+        if status is None:  # closed its pipe but kept running
+            _kill(pid)
+            os.waitpid(pid, 0)
+            return b"", "timeout"
         if reason is None and not chunks:
             reason = _exit_reason(status)
         return b"".join(chunks), reason
@@ -281,6 +285,17 @@ class Supervisor:
 
 def _failure(kind: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"type": kind, "summary": message, "message": message}}
+
+
+def _wait_until(pid: int, deadline: float) -> int | None:
+    """The child's exit status, or None if it is still alive at the deadline."""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
 
 
 def _kill(pid: int) -> None:
@@ -314,6 +329,9 @@ def _child(request: PreviewRequest, write: int, workdir: str) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
+        # Nothing of the worker's (its pipe to the server above all) stays reachable.
+        os.closerange(3, write)
+        os.closerange(write + 1, 65536)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         from . import simcuda
         from .run import run_preview

@@ -187,7 +187,7 @@ def _seccomp_rules() -> list[tuple[int, str, list[tuple[int, int, int, int]]]]:
         (eperm, "vfork", []),
         (eperm, "clone", [(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)]),
         (SCMP_ACT_ERRNO(errno.ENOSYS), "clone3", []),
-        (eperm, "socket", [(0, SCMP_CMP_NE, 1, 0)]),
+        (eperm, "socket", []),  # socketpair stays allowed; no Unix datagrams to host sockets
         (eperm, "connect", []),
         (eperm, "ptrace", []),
         (eperm, "process_vm_writev", []),
@@ -248,9 +248,7 @@ def apply_seccomp() -> dict[str, Any]:
             return _layer(False, "seccomp_load failed")
     finally:
         lib.seccomp_release(ctx)
-    return _layer(
-        True, "exec kills; fork, non-thread clone, network sockets, connect, ptrace refused"
-    )
+    return _layer(True, "exec kills; fork, non-thread clone, socket, connect, ptrace refused")
 
 
 # -- audit hook -----------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Drives VS Code (code-server) in Debian's chromium: completion, hover and
 // "torchpeek: Insert Snippet" through the command palette.
 //
-// Usage: node drive.mjs <config.json>; the config is written by
+// Usage: node drive.mjs [config.json] (default: $TORCHPEEK_EDITOR_CONFIG); the config is written by
 // tests/editors/test_vscode.py. Prints one JSON line with the outcome and
 // saves screenshots into config.artifacts. Every wait polls with a deadline.
 
@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const cfg = JSON.parse(readFileSync(process.argv[2] ?? process.env.TORCHPEEK_EDITOR_CONFIG, "utf8"));
 const steps = [];
 let shot = 0;
 
@@ -199,7 +199,9 @@ async function main() {
     await page.keyboard.press("Control+End");
     await page.keyboard.press("Enter");
     await page.keyboard.type(cfg.prefix, { delay: 30 });
-    const row = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: cfg.completionLabel ?? cfg.prefix });
+    const label = cfg.completionLabel ?? cfg.prefix;
+    const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+    const row = page.locator(".suggest-widget.visible .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) });
     await poll(
       "the torchpeek item in the suggest widget",
       async () => {
@@ -324,7 +326,7 @@ try {
   result.seconds = (Date.now() - started) / 1000;
   await browser?.close().catch(() => undefined);
   codeServer?.kill("SIGTERM");
-  writeFileSync(path.join(cfg.artifacts, "vscode-result.json"), JSON.stringify(result, null, 2));
+  writeFileSync(cfg.result ?? path.join(cfg.artifacts, "vscode-result.json"), JSON.stringify(result, null, 2));
   process.stdout.write(JSON.stringify(result) + "\n");
   process.exit(result.ok ? 0 : 1);
 }
