@@ -20,10 +20,20 @@ node_modules/.package-lock.json: package.json package-lock.json
 client: node_modules/.package-lock.json
 	$(EDITORS_NPM) run build
 
-## vsix: torchpeek-0.1.0.vsix, built offline (vsce package --no-dependencies)
+## vsix: torchpeek-0.1.0.vsix with the server wheel inside (vsce package --no-dependencies)
 vsix: $(EDITORS_VSIX)
 
-$(EDITORS_VSIX): node_modules/.package-lock.json package.json .vscodeignore esbuild.mjs $(wildcard client/src/*.ts) README.md
+# The wheel lets "Install torchpeek" work offline; without it (no network for
+# hatchling) the extension falls back to `pip install torchpeek`.
+EDITORS_SERVER_SOURCES := pyproject.toml $(shell find server snippets_db -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
+
+client/bundled/.stamp: $(EDITORS_SERVER_SOURCES)
+	rm -rf client/bundled
+	$(EDITORS_PYTHON) -m build --wheel --outdir client/bundled . \
+	  || echo "warning: no server wheel bundled in the .vsix (python -m build failed)"
+	mkdir -p client/bundled && touch $@
+
+$(EDITORS_VSIX): node_modules/.package-lock.json client/bundled/.stamp package.json .vscodeignore esbuild.mjs $(wildcard client/src/*.ts) client/README.md
 	$(EDITORS_NPM) run package
 
 ## test-client: tsc --noEmit and the vscode-free unit tests (node --test)

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_harness import EDITORS_DIR, EditorRun, assert_steps, make_workdir, require, run_driver
+from editor_harness import (
+    EDITORS_DIR,
+    HOVER_TIMEOUT_MS,
+    EditorRun,
+    assert_steps,
+    make_workdir,
+    require,
+    run_driver,
+)
 
 # The driver runs once per module, inside the first test's setup.
 pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
@@ -37,7 +45,7 @@ def emacs(
         "initializationOptions": initialization_options,
         "startTimeoutMs": 60000,
         "requestTimeoutMs": 30000,
-        "hoverTimeoutMs": 90000,
+        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
     }
     argv = [str(exe), "-Q", "--batch", "-l", str(EDITORS_DIR / "emacs" / "drive.el")]
     return run_driver("emacs", argv, config, workdir, timeout=240, env={"HOME": str(workdir)})

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_harness import EDITORS_DIR, EditorRun, assert_steps, make_workdir, require, run_driver
+from editor_harness import (
+    EDITORS_DIR,
+    HOVER_TIMEOUT_MS,
+    EditorRun,
+    assert_steps,
+    make_workdir,
+    require,
+    run_driver,
+)
 
 # The driver runs once per module, inside the first test's setup.
 pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
@@ -36,7 +44,7 @@ def neovim(
         "initializationOptions": initialization_options,
         "startTimeoutMs": 60000,
         "requestTimeoutMs": 30000,
-        "hoverTimeoutMs": 90000,
+        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
     }
     driver = EDITORS_DIR / "nvim" / "drive.lua"
     argv = [str(nvim), "--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"]

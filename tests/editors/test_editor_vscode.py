@@ -17,6 +17,7 @@ from editor_harness import (
     CACHE,
     CODE_SERVER_VERSION,
     EDITORS_DIR,
+    HOVER_TIMEOUT_MS,
     REPO,
     EditorRun,
     assert_steps,
@@ -60,7 +61,8 @@ def vscode(
         "artifacts": str(ARTIFACTS),
         "fixture": str(EDITORS_DIR / "fixtures" / "demo.py"),
         "chromium": str(CHROMIUM),
-        "hoverTimeoutMs": 120000,
+        "pythonWithoutTorchpeek": "/usr/bin/python3",
+        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
     }
     argv = [str(node), str(EDITORS_DIR / "vscode" / "drive.mjs")]
     return run_driver("vscode", argv, config, workdir, timeout=480)
@@ -78,5 +80,21 @@ def test_vscode_hover(vscode: EditorRun) -> None:
     assert_steps(vscode, "hover")
 
 
+def test_vscode_preview_command(vscode: EditorRun) -> None:
+    assert_steps(vscode, "command palette: torchpeek: Preview Shape")
+
+
 def test_vscode_insert_snippet_command(vscode: EditorRun) -> None:
-    assert_steps(vscode, "command palette")
+    assert_steps(vscode, "command palette: torchpeek: Insert Snippet")
+
+
+def test_vscode_reload_and_doctor_commands(vscode: EditorRun) -> None:
+    assert_steps(
+        vscode,
+        "command palette: torchpeek: Reload Snippets",
+        "command palette: torchpeek: Run Doctor",
+    )
+
+
+def test_vscode_offers_install_when_torchpeek_is_missing(vscode: EditorRun) -> None:
+    assert_steps(vscode, "interpreter without torchpeek")

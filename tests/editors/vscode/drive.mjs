@@ -25,13 +25,18 @@ async function step(name, fn, { fatal = false } = {}) {
   const t0 = Date.now();
   log(`${name}…`);
   try {
-    const detail = await fn();
+    const value = await fn();
+    const detail = typeof value === "string" && value.length > 800 ? `${value.slice(0, 800)}…` : value;
     steps.push({ name, ok: true, seconds: (Date.now() - t0) / 1000, detail });
     log(`${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   } catch (err) {
     steps.push({ name, ok: false, seconds: (Date.now() - t0) / 1000, error: String(err?.stack ?? err) });
     log(`${name}: FAILED ${err}`);
     if (fatal) throw err;
+    if (currentPage) {
+      const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase().slice(0, 40);
+      result.screenshots.push(await screenshot(currentPage, `FAILED-${slug}`));
+    }
     await currentPage?.keyboard.press("Escape").catch(() => undefined);
     await currentPage?.keyboard.press("Escape").catch(() => undefined);
   }
@@ -73,6 +78,31 @@ function run(cmd, args, env) {
     p.stderr.on("data", (d) => (out += d));
     p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out}`))));
   });
+}
+
+/** Runs a command from the palette (F1) by its title. */
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  await page.locator(".quick-input-widget input").waitFor();
+  await page.keyboard.type(title);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title.split(": ").pop() });
+  await poll(`'${title}' in the palette`, () => row.count(), 20000);
+  await page.keyboard.press("Enter");
+}
+
+/** Waits for a notification toast whose text matches `pattern`; returns its text. */
+async function notification(page, pattern, timeoutMs) {
+  const toasts = page.locator(".notifications-toasts .notification-list-item-message");
+  return poll(
+    `a notification matching ${pattern}`,
+    async () => {
+      for (const text of await toasts.allTextContents()) {
+        if (pattern.test(text)) return text;
+      }
+      return false;
+    },
+    timeoutMs,
+  );
 }
 
 async function screenshot(page, name) {
@@ -268,12 +298,7 @@ async function main() {
     await editor.click();
     await page.keyboard.press("Control+End");
     await page.keyboard.press("Enter");
-    await page.keyboard.press("F1");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor();
-    await page.keyboard.type("torchpeek: Insert Snippet");
-    await poll("the command in the palette", () => page.locator(".quick-input-list .monaco-list-row", { hasText: "Insert Snippet" }).count(), 20000);
-    await page.keyboard.press("Enter");
+    await runCommand(page, "torchpeek: Insert Snippet");
     await poll("the snippet quick pick", async () => ((await page.locator(".quick-input-title").textContent()) ?? "").includes("Insert Snippet"), 30000);
     await page.keyboard.type(cfg.paletteFilter ?? cfg.prefix);
     await poll("a matching snippet", () => page.locator(".quick-input-list .monaco-list-row").count(), 10000);
@@ -309,6 +334,49 @@ async function main() {
     return text;
   });
 
+  await step("command palette: torchpeek: Preview Shape at Cursor", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input").waitFor();
+    await page.keyboard.type(String(cfg.hoverLine));
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Home");
+    await runCommand(page, "torchpeek: Preview Shape at Cursor");
+    const text = await notification(page, /torch\.Size\(\[/, cfg.hoverTimeoutMs ?? 120000);
+    await screenshot(page, "preview-command").then((f) => result.screenshots.push(f));
+    return text;
+  });
+
+  await step("command palette: torchpeek: Reload Snippets", async () => {
+    await page.keyboard.press("Escape");
+    await runCommand(page, "torchpeek: Reload Snippets");
+    return notification(page, /loaded \d+ snippets/, 30000);
+  });
+
+  await step("command palette: torchpeek: Run Doctor", async () => {
+    await page.keyboard.press("Escape");
+    await runCommand(page, "torchpeek: Run Doctor");
+    const text = await notification(page, /sandbox layers active/, 60000);
+    await poll("the doctor report", async () => (await page.locator(".monaco-editor .view-lines", { hasText: "Sandbox layers" }).count()) > 0, 10000);
+    await screenshot(page, "doctor").then((f) => result.screenshots.push(f));
+    return text;
+  });
+
+  await step("interpreter without torchpeek: install prompt, then restart", async () => {
+    // Point torchpeek.python at an interpreter that lacks torchpeek: the settings
+    // change restarts the server and the extension must say so, with an install button.
+    const settingsFile = path.join(dirs.userData, "User", "settings.json");
+    const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, "torchpeek.python": cfg.pythonWithoutTorchpeek }, null, 2));
+    const text = await notification(page, /not importable/, 60000);
+    await poll("the Install torchpeek button", () => page.locator(".notifications-toasts .monaco-button", { hasText: "Install torchpeek" }).count(), 10000);
+    await poll("the status bar to say not installed", async () => /not installed/.test((await status.textContent()) ?? ""), 10000);
+    await screenshot(page, "install-prompt").then((f) => result.screenshots.push(f));
+    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    await poll("the server to come back", async () => !/not installed|starting/.test((await status.textContent()) ?? ""), 60000);
+    return text;
+  });
+
   result.ok = steps.every((s) => s.ok);
   if (!result.ok) result.error = steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error.split("\n")[0]}`).join("; ");
 }
@@ -327,6 +395,6 @@ try {
   await browser?.close().catch(() => undefined);
   codeServer?.kill("SIGTERM");
   writeFileSync(cfg.result ?? path.join(cfg.artifacts, "vscode-result.json"), JSON.stringify(result, null, 2));
-  process.stdout.write(JSON.stringify(result) + "\n");
+  process.stdout.write(`${result.ok ? "ok" : "FAILED"}: ${steps.filter((x) => x.ok).length}/${steps.length} steps in ${result.seconds.toFixed(1)}s\n`);
   process.exit(result.ok ? 0 : 1);
 }
