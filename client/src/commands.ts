@@ -171,7 +171,12 @@ async function doctor(server: ServerManager): Promise<void> {
   void vscode.window.showInformationMessage(doctorSummary(result ?? {}));
 }
 
+/** Shows markdown rendered beside the editor; the raw text when the markdown extension is missing. */
 async function openMarkdown(content: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: "markdown", content });
-  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  try {
+    await vscode.commands.executeCommand("markdown.showPreviewToSide", doc.uri);
+  } catch {
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
 }

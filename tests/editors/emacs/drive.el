@@ -116,8 +116,10 @@
 
 (tp-step "hover shows torch.Size"
   (eglot--signal-textDocument/didChange)
+  ;; Completion added imports above, so find the line instead of trusting a number.
   (goto-char (point-min))
-  (forward-line (1- (tp-get :hoverLine)))
+  (unless (search-forward (tp-get :hoverText) nil t) (error "%s not in the buffer" (tp-get :hoverText)))
+  (beginning-of-line)
   (forward-char (or (tp-get :hoverCharacter) 0))
   (let ((deadline (+ (float-time) (/ (tp-get :hoverTimeoutMs) 1000.0)))
         (text "") found)

@@ -157,7 +157,15 @@ step("completionItem/resolve", function()
 end)
 
 step("hover shows torch.Size", function()
-  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = { line = cfg.hoverLine - 1, character = cfg.hoverCharacter or 0 } }
+  -- Completion added imports above, so find the line instead of trusting a number.
+  local line
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if not line and string.find(l, cfg.hoverText, 1, true) then
+      line = i - 1
+    end
+  end
+  assert(line, "'" .. cfg.hoverText .. "' not in the buffer")
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = { line = line, character = cfg.hoverCharacter or 0 } }
   local deadline = vim.loop.now() + cfg.hoverTimeoutMs
   local text = ""
   -- The first hovers may only say that torch is warming up; ask again until the deadline.

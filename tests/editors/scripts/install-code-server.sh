@@ -30,7 +30,8 @@ echo "== npm install code-server@$VERSION --ignore-scripts"
 npm install --no-save --ignore-scripts "code-server@$VERSION"
 
 echo "== rebuild argon2"
-(cd "$CS" && npm rebuild argon2 || true)
+npm rebuild argon2
+test -n "$(find node_modules/argon2 -name argon2.node -print -quit)" || { echo "argon2 did not build" >&2; exit 1; }
 
 echo "== lib/vscode production deps"
 cd "$CS/lib/vscode"

@@ -80,6 +80,24 @@ function run(cmd, args, env) {
   });
 }
 
+/** 1-based line of `text` in the file on disk (the editor saves before each check). */
+function lineOf(file, text) {
+  const index = readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text));
+  if (index < 0) throw new Error(`'${text}' not found in ${file}`);
+  return index + 1;
+}
+
+/** Moves the cursor to the start of the line holding `text` (Ctrl+G). */
+async function gotoLineOf(page, file, text) {
+  await page.keyboard.press("Control+S");
+  await poll("the file to be saved", async () => (await page.locator(".tab.dirty").count()) === 0, 10000);
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").waitFor();
+  await page.keyboard.type(String(lineOf(file, text)));
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Home");
+}
+
 /** Runs a command from the palette (F1) by its title. */
 async function runCommand(page, title) {
   await page.keyboard.press("F1");
@@ -264,11 +282,7 @@ async function main() {
     let last = "";
     while (Date.now() < deadline) {
       await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+G");
-      await page.locator(".quick-input-widget input").waitFor();
-      await page.keyboard.type(String(cfg.hoverLine));
-      await page.keyboard.press("Enter");
-      await page.keyboard.press("Home");
+      await gotoLineOf(page, demo, cfg.hoverText);
       await page.keyboard.press("Control+K");
       await page.keyboard.press("Control+I");
       try {
@@ -336,11 +350,8 @@ async function main() {
 
   await step("command palette: torchpeek: Preview Shape at Cursor", async () => {
     await page.keyboard.press("Escape");
-    await page.keyboard.press("Control+G");
-    await page.locator(".quick-input-widget input").waitFor();
-    await page.keyboard.type(String(cfg.hoverLine));
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("Home");
+    await editor.click();
+    await gotoLineOf(page, demo, cfg.hoverText);
     await runCommand(page, "torchpeek: Preview Shape at Cursor");
     const text = await notification(page, /torch\.Size\(\[/, cfg.hoverTimeoutMs ?? 120000);
     await screenshot(page, "preview-command").then((f) => result.screenshots.push(f));
@@ -357,7 +368,19 @@ async function main() {
     await page.keyboard.press("Escape");
     await runCommand(page, "torchpeek: Run Doctor");
     const text = await notification(page, /sandbox layers active/, 60000);
-    await poll("the doctor report", async () => (await page.locator(".monaco-editor .view-lines", { hasText: "Sandbox layers" }).count()) > 0, 10000);
+    // The report opens as a rendered markdown preview: a webview, i.e. nested iframes.
+    await poll(
+      "the doctor report in a markdown preview",
+      async () => {
+        for (const frame of page.frames()) {
+          const text = await frame.locator("body").textContent({ timeout: 500 }).catch(() => "");
+          if (text?.includes("Sandbox layers")) return true;
+        }
+        return false;
+      },
+      20000,
+      500,
+    );
     await screenshot(page, "doctor").then((f) => result.screenshots.push(f));
     return text;
   });
@@ -365,14 +388,14 @@ async function main() {
   await step("interpreter without torchpeek: install prompt, then restart", async () => {
     // Point torchpeek.python at an interpreter that lacks torchpeek: the settings
     // change restarts the server and the extension must say so, with an install button.
-    const settingsFile = path.join(dirs.userData, "User", "settings.json");
-    const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
-    writeFileSync(settingsFile, JSON.stringify({ ...settings, "torchpeek.python": cfg.pythonWithoutTorchpeek }, null, 2));
+    const settingsFile = path.join(dirs.workspace, ".vscode", "settings.json");
+    mkdirSync(path.dirname(settingsFile), { recursive: true });
+    writeFileSync(settingsFile, JSON.stringify({ "torchpeek.python": cfg.pythonWithoutTorchpeek }, null, 2));
     const text = await notification(page, /not importable/, 60000);
     await poll("the Install torchpeek button", () => page.locator(".notifications-toasts .monaco-button", { hasText: "Install torchpeek" }).count(), 10000);
     await poll("the status bar to say not installed", async () => /not installed/.test((await status.textContent()) ?? ""), 10000);
     await screenshot(page, "install-prompt").then((f) => result.screenshots.push(f));
-    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    writeFileSync(settingsFile, "{}\n");
     await poll("the server to come back", async () => !/not installed|starting/.test((await status.textContent()) ?? ""), 60000);
     return text;
   });
