@@ -5,10 +5,12 @@
 # Targets: client, vsix, test-client, test-editors (plus editors-setup,
 # code-server, editors-apt, clean-editors).
 
-EDITORS_PYTHON ?= .venv/bin/python
+# Inside the top-level Makefile, reuse its venv interpreter ($(PY)) and install stamp ($(STAMP)).
+EDITORS_PYTHON ?= $(or $(PY),.venv/bin/python)
 EDITORS_NPM ?= npm
 EDITORS_CACHE ?= $(HOME)/.cache/torchpeek-editors
-EDITORS_VSIX := torchpeek-0.1.0.vsix
+EDITORS_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.1.0)
+EDITORS_VSIX := torchpeek-$(EDITORS_VERSION).vsix
 EDITORS_APT := libkrb5-dev ripgrep chromium neovim emacs-nox elpa-eglot
 
 .PHONY: client vsix test-client test-editors editors-setup code-server editors-apt clean-editors
@@ -20,14 +22,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 client: node_modules/.package-lock.json
 	$(EDITORS_NPM) run build
 
-## vsix: torchpeek-0.1.0.vsix with the server wheel inside (vsce package --no-dependencies)
+## vsix: torchpeek-<version>.vsix with the server wheel inside (vsce package --no-dependencies)
 vsix: $(EDITORS_VSIX)
 
 # The wheel lets "Install torchpeek" work offline; without it (no network for
 # hatchling) the extension falls back to `pip install torchpeek`.
 EDITORS_SERVER_SOURCES := pyproject.toml $(shell find server snippets_db -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
 
-client/bundled/.stamp: $(EDITORS_SERVER_SOURCES)
+client/bundled/.stamp: $(STAMP) $(EDITORS_SERVER_SOURCES)
 	rm -rf client/bundled
 	$(EDITORS_PYTHON) -m build --wheel --outdir client/bundled . \
 	  || echo "warning: no server wheel bundled in the .vsix (python -m build failed)"
@@ -54,7 +56,7 @@ tests/editors/node_modules/.package-lock.json: tests/editors/package.json tests/
 editors-setup: vsix code-server tests/editors/node_modules/.package-lock.json
 
 ## test-editors: VS Code (code-server + chromium), Neovim and Emacs against the real server
-test-editors: editors-setup
+test-editors: $(STAMP) editors-setup
 	TORCHPEEK_EDITORS_CACHE=$(EDITORS_CACHE) $(EDITORS_PYTHON) -m pytest -m editors tests/editors
 
 clean-editors:

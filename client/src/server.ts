@@ -35,7 +35,8 @@ import { StatusParams } from "./presentation";
 export const DOCUMENT_SELECTOR = [
   { scheme: "file", language: "python" },
   { scheme: "untitled", language: "python" },
-  { scheme: "vscode-notebook-cell", language: "python" },
+  // Python cells of any notebook; the server also gets notebookDocument/* sync for them.
+  { notebook: "*", language: "python" },
 ];
 
 type CheckResult = { ok: true; version: string } | { ok: false; missingInterpreter: boolean; message: string };
@@ -144,8 +145,14 @@ export class ServerManager implements vscode.Disposable {
     const client = new LanguageClient("torchpeek", "torchpeek", serverOptions, clientOptions);
     client.onNotification("torchpeek/status", (params: StatusParams) => this.status.update(params));
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped && this.client === client) {
+      if (this.client !== client) {
+        return;
+      }
+      if (e.newState === State.Stopped) {
         this.status.update({ state: "stopped", detail: "the server exited; run torchpeek: Restart Server" });
+      } else if (e.newState === State.Running && this.status.current.state === "stopped") {
+        // The client restarted a crashed server by itself; its next torchpeek/status refines this.
+        this.status.update({ state: "starting", detail: "restarted after a crash" });
       }
     });
     this.client = client;

@@ -3,11 +3,25 @@
  * category, and one prompt per snippet parameter. Pure; commands.ts shows it.
  */
 
+/** Plain text, or one text per locale (`{en: ..., ko: ...}`). */
+export type LocalizedText = string | Record<string, string>;
+
 export interface SnippetParam {
   name: string;
   default?: unknown;
-  description?: string;
+  description?: LocalizedText | null;
   choices?: unknown[] | null;
+}
+
+/** Picks the text for `locale` (then English, then any) out of a localized value. */
+export function localized(value: LocalizedText | null | undefined, locale = "en"): string {
+  if (!value) {
+    return "";
+  }
+  if (typeof value === "string") {
+    return value;
+  }
+  return value[locale] ?? value.en ?? Object.values(value)[0] ?? "";
 }
 
 /** One entry of `torchpeek.listSnippets`. */
@@ -15,7 +29,7 @@ export interface SnippetInfo {
   id: string;
   title: string;
   category: string;
-  description?: string;
+  description?: LocalizedText | null;
   prefixes?: string[];
   params?: SnippetParam[];
 }
@@ -40,7 +54,7 @@ export function buildPickEntries(snippets: SnippetInfo[]): PickEntry[] {
         kind: "snippet",
         label: s.title || s.id,
         description: (s.prefixes ?? []).join(", "),
-        detail: s.description ?? "",
+        detail: localized(s.description),
         id: s.id,
       });
     }
@@ -53,7 +67,8 @@ export type ParamPrompt =
   | { kind: "input"; name: string; title: string; value: string; prompt: string };
 
 export function paramPrompt(param: SnippetParam): ParamPrompt {
-  const title = `${param.name}${param.description ? ` — ${param.description}` : ""}`;
+  const description = localized(param.description);
+  const title = `${param.name}${description ? ` — ${description}` : ""}`;
   if (Array.isArray(param.choices) && param.choices.length > 0) {
     const items = param.choices.map((c) => ({ label: String(c), value: c, picked: c === param.default }));
     // The default goes first so Enter accepts it.
@@ -65,7 +80,7 @@ export function paramPrompt(param: SnippetParam): ParamPrompt {
     name: param.name,
     title,
     value: param.default === undefined || param.default === null ? "" : String(param.default),
-    prompt: param.description ?? `Value for ${param.name}`,
+    prompt: description || `Value for ${param.name}`,
   };
 }
 

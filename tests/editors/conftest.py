@@ -1,8 +1,7 @@
 """Fixtures and hooks for the real-editor tests (VS Code via code-server, Neovim, Emacs).
 
 Missing tools skip a test locally; under CI=true they fail it instead.
-TORCHPEEK_EDITORS_STUB=1 swaps in tests/editors/stub (a tiny stand-in server)
-to check the harness itself. Durations are printed at the end of the run and
+Durations are printed at the end of the run and
 saved to tests/editors/artifacts/durations.json.
 """
 
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_harness import ARTIFACTS, DURATIONS, EDITORS_DIR, REPO, USE_STUB, require
+from editor_harness import ARTIFACTS, DURATIONS, EDITORS_DIR, REPO, require
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,16 +38,9 @@ def python() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server_env() -> dict[str, str]:
-    """Extra environment for the server process (the stub's PYTHONPATH, if asked for)."""
-    return {"PYTHONPATH": str(EDITORS_DIR / "stub")} if USE_STUB else {}
-
-
-@pytest.fixture(scope="session")
 def expect() -> dict[str, Any]:
-    """What the snippet and hover checks look for (fixtures/expect.json; the stub has its own)."""
-    name = "expect-stub.json" if USE_STUB else "expect.json"
-    return json.loads((EDITORS_DIR / "fixtures" / name).read_text())
+    """What the snippet and hover checks look for (fixtures/expect.json)."""
+    return json.loads((EDITORS_DIR / "fixtures" / "expect.json").read_text())
 
 
 @pytest.fixture(scope="session")

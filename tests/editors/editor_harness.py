@@ -27,7 +27,6 @@ CACHE = Path(
 )
 CODE_SERVER_VERSION = "4.100.3"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-USE_STUB = os.environ.get("TORCHPEEK_EDITORS_STUB") == "1"
 # The first preview imports torch in the worker; on a 2-core box that can take a while.
 HOVER_TIMEOUT_MS = int(os.environ.get("TORCHPEEK_EDITORS_HOVER_TIMEOUT_MS", "90000"))
 

@@ -29,7 +29,6 @@ pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
 @pytest.fixture(scope="module")
 def emacs(
     python: Path,
-    server_env: dict[str, str],
     expect: dict[str, Any],
     initialization_options: dict[str, Any],
     tmp_path_factory: pytest.TempPathFactory,
@@ -41,7 +40,6 @@ def emacs(
         **expect,
         "file": str(workdir / "demo.py"),
         "cmd": [str(python), "-m", "torchpeek", "serve"],
-        "env": server_env,
         "initializationOptions": initialization_options,
         "startTimeoutMs": 60000,
         "requestTimeoutMs": 30000,

@@ -28,7 +28,6 @@ pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
 @pytest.fixture(scope="module")
 def neovim(
     python: Path,
-    server_env: dict[str, str],
     expect: dict[str, Any],
     initialization_options: dict[str, Any],
     tmp_path_factory: pytest.TempPathFactory,
@@ -40,7 +39,6 @@ def neovim(
         **expect,
         "file": str(workdir / "demo.py"),
         "cmd": [str(python), "-m", "torchpeek", "serve"],
-        "env": server_env,
         "initializationOptions": initialization_options,
         "startTimeoutMs": 60000,
         "requestTimeoutMs": 30000,

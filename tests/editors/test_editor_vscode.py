@@ -7,6 +7,7 @@ from the command palette. Screenshots land in tests/editors/artifacts/vscode-*.p
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from editor_harness import (
 # The driver runs once per module, inside the first test's setup.
 pytestmark = [pytest.mark.editors, pytest.mark.timeout(600)]
 
-VSIX = REPO / "torchpeek-0.1.0.vsix"
+VERSION = json.loads((REPO / "package.json").read_text())["version"]
+VSIX = REPO / f"torchpeek-{VERSION}.vsix"
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / "code-server"
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -36,7 +38,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="module")
 def vscode(
     python: Path,
-    server_env: dict[str, str],
     expect: dict[str, Any],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> EditorRun:
@@ -56,10 +57,10 @@ def vscode(
         "codeServer": str(CODE_SERVER),
         "vsix": str(VSIX),
         "python": str(python),
-        "pythonpath": server_env.get("PYTHONPATH"),
         "workdir": str(workdir),
         "artifacts": str(ARTIFACTS),
         "fixture": str(EDITORS_DIR / "fixtures" / "demo.py"),
+        "notebookFixture": str(EDITORS_DIR / "fixtures" / "demo.ipynb"),
         "chromium": str(CHROMIUM),
         "pythonWithoutTorchpeek": "/usr/bin/python3",
         "hoverTimeoutMs": HOVER_TIMEOUT_MS,
@@ -94,6 +95,10 @@ def test_vscode_reload_and_doctor_commands(vscode: EditorRun) -> None:
         "command palette: torchpeek: Reload Snippets",
         "command palette: torchpeek: Run Doctor",
     )
+
+
+def test_vscode_notebook_cells(vscode: EditorRun) -> None:
+    assert_steps(vscode, "notebook")
 
 
 def test_vscode_offers_install_when_torchpeek_is_missing(vscode: EditorRun) -> None:

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { SnippetInfo, buildPickEntries, coerceParamValue, paramPrompt, parseSnippetList } from "../snippetPicker";
+import { SnippetInfo, buildPickEntries, coerceParamValue, localized, paramPrompt, parseSnippetList } from "../snippetPicker";
 
 const snippets: SnippetInfo[] = [
   { id: "train.loop", title: "Training loop", category: "training", description: "A basic loop", prefixes: ["train"] },
@@ -48,5 +48,15 @@ describe("parseSnippetList", () => {
   it("rejects non-lists and drops entries without an id", () => {
     assert.equal(parseSnippetList({ error: 1 }), undefined);
     assert.deepEqual(parseSnippetList([{ id: "a", title: "A", category: "c" }, { title: "no id" }, null]), [{ id: "a", title: "A", category: "c" }]);
+  });
+});
+
+describe("localized", () => {
+  it("accepts plain strings and per-locale objects", () => {
+    assert.equal(localized("plain"), "plain");
+    assert.equal(localized({ en: "hello", ko: "안녕" }, "ko"), "안녕");
+    assert.equal(localized({ en: "hello", ko: "안녕" }, "fr"), "hello");
+    assert.equal(localized(null), "");
+    assert.equal(paramPrompt({ name: "n", description: { en: "count" } }).title, "n — count");
   });
 });

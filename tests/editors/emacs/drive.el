@@ -62,11 +62,6 @@
       eglot-connect-timeout (/ (tp-get :startTimeoutMs) 1000.0)
       eglot-autoshutdown t
       eglot-events-buffer-size 0)
-(when (tp-get :env)
-  (let ((env (tp-get :env)))
-    (while env
-      (setenv (substring (symbol-name (car env)) 1) (cadr env))
-      (setq env (cddr env)))))
 
 ;; eglot 1.9 wants the major mode as a list here.
 (setq eglot-server-programs

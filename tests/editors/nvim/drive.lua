@@ -76,7 +76,6 @@ step("start server", function()
   client_id = vim.lsp.start_client({
     name = "torchpeek",
     cmd = cfg.cmd,
-    cmd_env = cfg.env,
     root_dir = vim.fn.fnamemodify(cfg.file, ":h"),
     capabilities = capabilities,
     init_options = cfg.initializationOptions,

@@ -163,6 +163,8 @@ writeFileSync(
 );
 const demo = path.join(dirs.workspace, "demo.py");
 copyFileSync(cfg.fixture, demo);
+const notebookFile = path.join(dirs.workspace, "demo.ipynb");
+if (cfg.notebookFixture) copyFileSync(cfg.notebookFixture, notebookFile);
 
 const env = {
   ...process.env,
@@ -170,7 +172,6 @@ const env = {
   XDG_DATA_HOME: dirs.xdgData,
   XDG_CACHE_HOME: dirs.xdgCache,
   XDG_STATE_HOME: dirs.xdgState,
-  ...(cfg.pythonpath ? { PYTHONPATH: cfg.pythonpath } : {}),
 };
 const common = ["--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions];
 const entry = path.join(cfg.codeServer, "out", "node", "entry.js");
@@ -382,6 +383,51 @@ async function main() {
       500,
     );
     await screenshot(page, "doctor").then((f) => result.screenshots.push(f));
+    return text;
+  });
+
+  await step("notebook: completion and hover in Python cells", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").waitFor();
+    await page.keyboard.type("demo.ipynb");
+    await poll("demo.ipynb in quick open", () => page.locator(".quick-input-list .monaco-list-row", { hasText: "demo.ipynb" }).count(), 20000);
+    await page.keyboard.press("Enter");
+    const cells = page.locator(".notebook-editor .cell-editor-container .monaco-editor");
+    await poll("two notebook cells", async () => (await cells.count()) >= 2, 30000);
+    // Completion in the empty second cell.
+    await cells.nth(1).locator(".view-lines").click();
+    await page.keyboard.type(cfg.prefix, { delay: 30 });
+    const label = cfg.completionLabel ?? cfg.prefix;
+    const row = page.locator(".suggest-widget.visible .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: label }) });
+    await poll(
+      "the torchpeek item in the notebook cell",
+      async () => {
+        if ((await row.count()) > 0) return true;
+        if ((await page.locator(".suggest-widget.visible").count()) === 0) await page.keyboard.press("Control+Space");
+        return false;
+      },
+      30000,
+      500,
+    );
+    await screenshot(page, "notebook-suggest").then((f) => result.screenshots.push(f));
+    await page.keyboard.press("Escape");
+    // Hover `x` at the start of the first cell's third line.
+    const line = cells.nth(0).locator(".view-line", { hasText: cfg.hoverText });
+    const box = await line.boundingBox();
+    const hover = page.locator(".monaco-hover:not(.hidden)");
+    const text = await poll(
+      "a torchpeek hover in the notebook",
+      async () => {
+        await page.mouse.move(box.x + 200, box.y + box.height / 2);
+        await page.mouse.move(box.x + 3, box.y + box.height / 2);
+        const t = (await hover.first().textContent({ timeout: 3000 }).catch(() => "")) ?? "";
+        return t.includes("torch.Size([") ? t : false;
+      },
+      cfg.hoverTimeoutMs ?? 90000,
+      1000,
+    );
+    await screenshot(page, "notebook-hover").then((f) => result.screenshots.push(f));
     return text;
   });
 
