@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.lsp_support import hover_word
@@ -118,12 +119,13 @@ def server_pid(client: LanguageClient) -> int:
     raise AssertionError("cannot find the torchpeek server process")
 
 
-def worker_pid(client: LanguageClient) -> int | None:
-    """The server's live ``worker/boot.py`` child, if there is one."""
-    for pid in children(server_pid(client)):
-        if "worker/boot.py" in cmdline(pid):
-            return pid
-    return None
+async def worker_pid(client: LanguageClient) -> int | None:
+    """The pid of the server's active worker (a warm spare may run beside it)."""
+    report = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="torchpeek.doctor", arguments=[{}])
+    )
+    pid = report.get("worker_pid") if isinstance(report, dict) else None
+    return pid if isinstance(pid, int) and alive(pid) else None
 
 
 async def wait_for(predicate: object, timeout: float, interval: float = 0.05) -> bool:

@@ -69,7 +69,7 @@ async def test_libc_execv_kills_the_child_with_sigsys(
 
 
 async def test_fork_bomb(client: LanguageClient) -> None:
-    before = worker_pid(client)
+    before = await worker_pid(client)
     text, _ = await timed_hover(client, "import os\nwhile True:\n    os.fork()\nn = 1\n", "n")
     assert_mentions(text, "PermissionError", "not allowed")
     code = (
@@ -84,7 +84,7 @@ async def test_fork_bomb(client: LanguageClient) -> None:
     )
     text, _ = await timed_hover(client, code, "n")
     assert "list of 1" in text and "int · -1" in text, text
-    assert worker_pid(client) == before
+    assert (await worker_pid(client)) == before
     await assert_healthy(client)
 
 
@@ -152,11 +152,11 @@ KILLS = {
 
 @pytest.mark.parametrize("target", list(KILLS))
 async def test_killing_the_parents_is_refused(client: LanguageClient, target: str) -> None:
-    worker = worker_pid(client)
+    worker = await worker_pid(client)
     assert worker is not None
     text, _ = await timed_hover(client, KILLS[target], "r")
     assert_mentions(text, "PermissionError", "Operation not permitted")
-    assert alive(worker) and worker_pid(client) == worker, "the worker was killed"
+    assert alive(worker) and (await worker_pid(client)) == worker, "the worker was killed"
     await assert_healthy(client)
 
 
@@ -164,7 +164,7 @@ async def test_killing_the_process_group_only_kills_the_child(client: LanguageCl
     report = await command(client, "torchpeek.doctor")
     if "no signals outside the sandbox" not in report["layers"]["landlock"]["detail"]:
         pytest.skip("Landlock signal scoping is not available on this kernel")
-    worker = worker_pid(client)
+    worker = await worker_pid(client)
     code = "import os, signal\nr = os.killpg(os.getpgid(0), signal.SIGKILL)\n"
     text, _ = await timed_hover(client, code, "r")
     assert_mentions(text, "died", "killed", "PermissionError")

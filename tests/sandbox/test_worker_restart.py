@@ -1,8 +1,9 @@
 """A killed worker is restarted and the next hover answers again, quickly.
 
-The test kills the server's ``worker/boot.py`` child with SIGKILL itself, then
-polls ordinary hovers (each in a fresh document) until one is right. The time
-measured is mostly the new worker's torch import and warm-up.
+The test waits until the server's spare worker is warm, kills the active
+worker with SIGKILL itself, then polls ordinary hovers (each in a fresh
+document) until one is right. The spare takes over, so this stays within the
+3 s target; a second test kills the worker in the middle of a preview.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import time
 
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.lsp_support import hover_word
@@ -26,9 +28,21 @@ from tests.sandbox.hostile import (
     worker_pid,
 )
 
-#: The brief's target; the assertion allows for a slow, 2-core machine.
 TARGET_S = 3.0
 BOUND_S = 15.0
+
+
+async def wait_for_warm_spare(client: LanguageClient, timeout: float = 60) -> None:
+    """Poll the doctor report until the spare worker has finished warming up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="torchpeek.doctor", arguments=[{}])
+        )
+        if report.get("spare_worker") == "warm":
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the spare worker never became warm")
 
 
 async def hover_until_healthy(client: LanguageClient, deadline: float) -> float:
@@ -44,22 +58,23 @@ async def hover_until_healthy(client: LanguageClient, deadline: float) -> float:
 
 
 async def test_killed_idle_worker_is_restarted(client: LanguageClient) -> None:
-    old = worker_pid(client)
+    await wait_for_warm_spare(client)
+    old = await worker_pid(client)
     assert old is not None
     started = time.monotonic()
     os.kill(old, signal.SIGKILL)
     assert await wait_for(lambda: not alive(old), 5)
-    await hover_until_healthy(client, BOUND_S)
+    await hover_until_healthy(client, TARGET_S)
     elapsed = time.monotonic() - started
-    new = worker_pid(client)
+    new = await worker_pid(client)
     assert new is not None and new != old
     print(f"worker restart to a correct hover: {elapsed:.2f} s (target {TARGET_S} s)")
-    assert elapsed <= BOUND_S
+    assert elapsed <= TARGET_S
     await assert_healthy(client)
 
 
 async def test_worker_killed_during_a_preview(client: LanguageClient) -> None:
-    old = worker_pid(client)
+    old = await worker_pid(client)
     assert old is not None
     pending = asyncio.ensure_future(
         timed_hover(client, "import time\ntime.sleep(2.5)\nn = 1\n", "n")
@@ -71,4 +86,4 @@ async def test_worker_killed_during_a_preview(client: LanguageClient) -> None:
     assert_mentions(text, "WorkerCrash", "exited", "restarting", "died")
     await hover_until_healthy(client, BOUND_S)
     print(f"worker killed mid-preview to a correct hover: {time.monotonic() - started:.2f} s")
-    assert worker_pid(client) not in (None, old)
+    assert (await worker_pid(client)) not in (None, old)

@@ -73,7 +73,8 @@ class PreviewService:
     def _on_state(self, state: str, info: dict[str, Any]) -> None:
         self.state = state
         detail = info.get("detail") or info.get("error") or f"torch {info.get('torch')} ready"
-        self.notify(state, str(detail), not info.get("real_gpu", False))
+        simulated = bool(info.get("torch")) and not info.get("real_gpu", False)
+        self.notify(state, str(detail), simulated)
         if state == "ready" and self.snippets_to_warm:
             asyncio.get_running_loop().create_task(self.warm_snippets(self.snippets_to_warm))
 
@@ -209,6 +210,13 @@ class PreviewService:
             }
         report.pop("op", None)
         report.pop("id", None)
+        report["worker_pid"] = self.client.pid
+        spare = self.client.spare
+        report["spare_worker"] = (
+            "warm"
+            if spare and spare.alive and spare.ready.done()
+            else ("warming" if spare and spare.alive else "none")
+        )
         return report
 
 

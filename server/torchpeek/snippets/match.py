@@ -9,6 +9,7 @@ the completion list and for pickers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .model import Snippet
 
@@ -40,22 +41,48 @@ def _char_bonus(candidate: str, index: int) -> int:
     return 0
 
 
+@lru_cache(maxsize=16384)
+def _prepared(candidate: str) -> tuple[str, tuple[int, ...]]:
+    """Lower-cased text and per-character bonuses; candidates repeat on every request."""
+    return candidate.lower(), tuple(_char_bonus(candidate, j) for j in range(len(candidate)))
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    chars = iter(haystack)
+    return all(char in chars for char in needle)
+
+
 def _best_alignment(query: str, candidate: str) -> int | None:
     """Highest-scoring placement of ``query`` as a subsequence of ``candidate``."""
-    lower = candidate.lower()
-    bonus = [_char_bonus(candidate, j) for j in range(len(candidate))]
+    lower, bonus = _prepared(candidate)
+    if not _is_subsequence(query, lower):
+        return None
     previous: list[int | None] = [None] * len(candidate)
     for i, char in enumerate(query):
         current: list[int | None] = [None] * len(candidate)
+        far = _prefix_max(previous)
         for j in range(len(candidate)):
             if lower[j] == char:
-                current[j] = _cell(previous, i, j, MATCH + bonus[j])
+                current[j] = _cell(previous, far, i, j, MATCH + bonus[j])
         previous = current
     scores = [score for score in previous if score is not None]
     return max(scores) if scores else None
 
 
-def _cell(previous: list[int | None], i: int, j: int, base: int) -> int | None:
+def _prefix_max(row: list[int | None]) -> list[int | None]:
+    """``out[k]`` is the best score in ``row[: k + 1]``."""
+    out: list[int | None] = []
+    best: int | None = None
+    for score in row:
+        if score is not None and (best is None or score > best):
+            best = score
+        out.append(best)
+    return out
+
+
+def _cell(
+    previous: list[int | None], far: list[int | None], i: int, j: int, base: int
+) -> int | None:
     """Score of query char ``i`` matched at ``j``, given the previous row."""
     if i == 0:
         return base
@@ -63,20 +90,30 @@ def _cell(previous: list[int | None], i: int, j: int, base: int) -> int | None:
     adjacent = previous[j - 1] if j >= 1 else None
     if adjacent is not None:
         options.append(adjacent + CONSECUTIVE_BONUS)
-    gapped = _gapped(previous, j)
+    gapped = _gapped(previous, far, j)
     if gapped is not None:
         options.append(gapped)
     return base + max(options) if options else None
 
 
-def _gapped(previous: list[int | None], j: int) -> int | None:
-    """Best score of the previous query char at k < j - 1, minus a capped gap penalty."""
+FULL_PENALTY_GAP = MAX_GAP_PENALTY // GAP_PENALTY
+
+
+def _gapped(previous: list[int | None], far: list[int | None], j: int) -> int | None:
+    """Best score of the previous query char at k < j - 1, minus a capped gap penalty.
+
+    Gaps of ``FULL_PENALTY_GAP`` or more all cost the cap, so they come from a prefix
+    maximum; only the few shorter gaps are looked at one by one.
+    """
     best: int | None = None
-    for k in range(j - 1):
+    split = j - 1 - FULL_PENALTY_GAP  # k <= split has a gap >= FULL_PENALTY_GAP
+    if split >= 0 and far[split] is not None:
+        best = far[split] - MAX_GAP_PENALTY  # type: ignore[operator]
+    for k in range(max(0, split + 1), j - 1):
         score = previous[k]
         if score is None:
             continue
-        penalty = min((j - k - 1) * GAP_PENALTY, MAX_GAP_PENALTY)
+        penalty = (j - k - 1) * GAP_PENALTY
         if best is None or score - penalty > best:
             best = score - penalty
     return best
