@@ -8,6 +8,7 @@ turns a crash or kill into a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from .protocol import MAX_MESSAGE, PreviewRequest, encode
@@ -97,6 +99,16 @@ class Worker:
         self.queue: deque[dict[str, Any]] = deque()
         self.cancelled: set[int] = set()
         self.zombies: list[int] = []
+        self.standby: Standby | None = None
+
+    def take_standby(self) -> Standby | None:
+        standby, self.standby = self.standby, None
+        return standby
+
+    def prepare_standby(self) -> None:
+        """Fork the next child while idle, so the next request starts at once."""
+        if self.standby is None and self.info.get("torch"):
+            self.standby = fork_standby()
 
     def reap(self) -> None:
         """Collect children that were killed after reporting, without waiting on teardown."""
@@ -152,6 +164,7 @@ class Worker:
                     continue
                 self.channel.send(self.run(request))
                 continue
+            self.prepare_standby()
             ready, _, _ = select.select([0], [], [], 1.0)
             if ready:
                 for message in self.channel.read_available():
@@ -203,25 +216,72 @@ def _read_all(fd: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
+@dataclass
+class Standby:
+    """A child forked ahead of time that waits for its request on a pipe.
+
+    Forking the torch-sized worker costs several milliseconds; doing it while
+    the worker is idle takes that off the hover's critical path.
+    """
+
+    pid: int
+    request_fd: int
+    result_fd: int
+    workdir: str
+
+    def discard(self) -> None:
+        _kill(self.pid)
+        for fd in (self.request_fd, self.result_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def fork_standby() -> Standby:
+    """Fork a child that will run whatever request arrives on its pipe."""
+    workdir = tempfile.mkdtemp(prefix="torchpeek-preview-")
+    request_read, request_write = os.pipe()
+    result_read, result_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child never returns
+        _standby_child(request_read, result_write, workdir)
+    os.close(request_read)
+    os.close(result_write)
+    return Standby(pid, request_write, result_read, workdir)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Supervisor:
-    """Fork one child for a request, watch it, and explain how it ended."""
+    """Hand a request to a child, watch it, and explain how it ended."""
 
     def __init__(self, worker: Worker, request: PreviewRequest) -> None:
         self.worker = worker
         self.request = request
 
-    def run(self) -> dict[str, Any]:
-        workdir = tempfile.mkdtemp(prefix="torchpeek-preview-")
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child never returns
-            os.close(read)
-            _child(self.request, write, workdir)
-        os.close(write)
+    def _child_for_request(self) -> Standby:
+        standby = self.worker.take_standby() or fork_standby()
         try:
-            data, reason = self._collect(read, pid)
+            _write_all(standby.request_fd, encode(self.request.to_json()))
+        except OSError:  # the standby died while waiting: start a fresh one
+            standby.discard()
+            standby = fork_standby()
+            _write_all(standby.request_fd, encode(self.request.to_json()))
+        os.close(standby.request_fd)
+        return standby
+
+    def run(self) -> dict[str, Any]:
+        child = self._child_for_request()
+        try:
+            data, reason = self._collect(child.result_fd, child.pid)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(child.workdir, ignore_errors=True)
         return self._outcome(data, reason)
 
     def _collect(self, fd: int, pid: int) -> tuple[bytes, str | None]:
@@ -322,6 +382,37 @@ def _exit_reason(status: int) -> str:
     return f"the preview process exited with status {code} before reporting (os._exit?)"
 
 
+def _close_all_except(keep: tuple[int, ...]) -> None:
+    """Close every descriptor from 3 up except ``keep``."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+
+
+def _standby_child(request_fd: int, result_fd: int, workdir: str) -> None:
+    """Drop the worker's descriptors, then wait for the request and run it."""
+    try:
+        from .sandbox import die_with_parent
+
+        die_with_parent()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1):
+            os.dup2(devnull, fd)
+        _close_all_except((request_fd, result_fd, devnull))
+        raw = b""
+        while not raw.endswith(b"\n"):
+            chunk = os.read(request_fd, 1 << 20)
+            if not chunk:
+                os._exit(4)
+            raw += chunk
+        request = PreviewRequest.from_json(json.loads(raw))
+    except BaseException:  # noqa: BLE001 - nothing to report to; the parent sees the exit
+        os._exit(4)
+    _child(request, result_fd, workdir)
+
+
 def _child(request: PreviewRequest, write: int, workdir: str) -> None:
     """Confine this process, run the preview and report; always ends in ``os._exit``."""
     status = 0
@@ -330,8 +421,7 @@ def _child(request: PreviewRequest, write: int, workdir: str) -> None:
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         # Nothing of the worker's (its pipe to the server above all) stays reachable.
-        os.closerange(3, write)
-        os.closerange(write + 1, 65536)
+        _close_all_except((write,))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         from . import simcuda
         from .run import run_preview
@@ -362,5 +452,11 @@ def main() -> int:
     if info.get("torch"):
         info["warmup_ms"] = round(warm_up(), 1)
     channel.send({"op": "hello", "pid": os.getpid(), "python": sys.executable, **info})
-    Worker(channel, info).serve()
+    worker = Worker(channel, info)
+    try:
+        worker.serve()
+    finally:
+        standby = worker.take_standby()
+        if standby is not None:
+            standby.discard()
     return 0

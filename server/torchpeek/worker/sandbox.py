@@ -292,9 +292,14 @@ def add_audit_hook(workdir: str) -> dict[str, Any]:
     return _layer(True, "refuses exec, subprocess, sockets and writes outside the work dir")
 
 
+def die_with_parent() -> None:
+    """Have the kernel kill this process when the worker that forked it dies."""
+    _LIBC.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
 def confine(workdir: str, limits: Limits) -> dict[str, dict[str, Any]]:
     """Apply every layer in order; returns what is active."""
-    _LIBC.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    die_with_parent()
     os.chdir(workdir)
     layers = {"namespaces": unshare_namespaces(), "rlimits": set_rlimits(limits)}
     _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
