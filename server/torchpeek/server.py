@@ -134,6 +134,9 @@ class TorchpeekServer(LanguageServer):
         from torchpeek.features.diagnostics import publish_snippet_problems
 
         publish_snippet_problems(self)
+        if self.preview is not None and self.settings.preview.enabled:
+            snippets = list(db.snippets.values())
+            asyncio.get_running_loop().create_task(self.preview.warm_snippets(snippets))
 
     async def database(self) -> Database:
         """The current database, waiting for a load in progress."""

@@ -102,3 +102,19 @@ async def test_indentation_follows_the_cursor_line(client: LanguageClient) -> No
     body = result.items[0].text_edit.new_text  # type: ignore[union-attr]
     later = [line for line in body.split("\n")[1:] if line.strip()]
     assert later and all(line.startswith("    ") for line in later)
+
+
+async def test_resolve_includes_live_preview_after_warm_up(client: LanguageClient) -> None:
+    """The snippet's fixture runs in the worker in the background; resolve then shows it."""
+    import asyncio
+
+    uri = open_doc(client, "cv2")
+    item = next(i for i in (await complete(client, uri, 0, 3)).items if i.label == "cv2")
+    for _ in range(300):
+        resolved = await client.completion_item_resolve_async(item)
+        doc = resolved.documentation.value  # type: ignore[union-attr]
+        if "Live preview" in doc:
+            break
+        await asyncio.sleep(0.1)
+    live = doc.split("Live preview", 1)[1]
+    assert "torch.Size([1, 3, 480, 640])" in live and "torch.float32" in live

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import time
 
 import pytest
 import pytest_lsp
@@ -91,6 +92,72 @@ def test_malformed_protocol_messages_over_raw_stdio() -> None:
         errors = [m["params"]["message"] for m in seen if m.get("method") == "window/showMessage"]
         assert any("Expecting property name" in e for e in errors), errors
         assert any("Invalid Params" in e for e in errors), errors
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_cancel_request_kills_the_running_preview() -> None:
+    """$/cancelRequest on a slow hover answers it as cancelled; the next hover is quick."""
+    proc = subprocess.Popen(
+        SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        send = lambda obj: proc.stdin.write(_frame(json.dumps(obj).encode()))  # noqa: E731
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
+        proc.stdin.flush()
+        _response(proc.stdout, 1)
+        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        slow = {
+            "uri": "file:///slow.py",
+            "languageId": "python",
+            "version": 1,
+            "text": "import time\ntime.sleep(4)\nk = 1\n",
+        }
+        fast = {
+            "uri": "file:///fast.py",
+            "languageId": "python",
+            "version": 1,
+            "text": "import torch\nf = torch.ones(3, 4)\n",
+        }
+        for doc in (slow, fast):
+            send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/didOpen",
+                    "params": {"textDocument": doc},
+                }
+            )
+        hover = {
+            "textDocument": {"uri": "file:///fast.py"},
+            "position": {"line": 1, "character": 0},
+        }
+        send(
+            {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": hover}
+        )  # warm up
+        proc.stdin.flush()
+        _response(proc.stdout, 2)
+        hover_slow = {
+            "textDocument": {"uri": "file:///slow.py"},
+            "position": {"line": 2, "character": 0},
+        }
+        send({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": hover_slow})
+        proc.stdin.flush()
+        time.sleep(0.5)
+        started = time.monotonic()
+        send({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 3}})
+        fresh = {
+            "textDocument": {"uri": "file:///fast.py"},
+            "position": {"line": 1, "character": 0},
+        }
+        send({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {**fresh}})
+        proc.stdin.flush()
+        cancelled = _response(proc.stdout, 3)
+        assert cancelled.get("error", {}).get("code") == -32800, cancelled  # RequestCancelled
+        answer = _response(proc.stdout, 4)
+        assert "torch.Size([3, 4])" in answer["result"]["contents"]["value"]
+        assert time.monotonic() - started < 2.0, "the cancelled child kept the worker busy"
     finally:
         proc.kill()
         proc.wait()

@@ -9,7 +9,6 @@ in the background once the worker is warm.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from dataclasses import asdict
@@ -36,7 +35,8 @@ class PreviewService:
         self.client = WorkerClient(settings.python, self._on_state)
         self.cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self.inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
-        self.snippet_results: dict[tuple[str, str], str] = {}
+        self.snippet_results: dict[tuple[str, str, str, str], str] = {}
+        self.warming = False
         self.state = "starting"
         self.snippets_to_warm: list[Snippet] = []
 
@@ -168,32 +168,53 @@ class PreviewService:
         program = self._snippet_program(snippet)
         if program is None:
             return None
-        key = ("snippet:" + snippet.id, snippet.default_body, snippet.preview, 0, program.expr)
+        key = ("snippet:" + snippet.id, snippet.default_body, repr(snippet.preview), program.expr)
         return await self.run_program(key, program, f"<snippet {snippet.id}>")
 
-    async def warm_snippets(self, snippets: list[Snippet]) -> None:
-        """Compute every snippet's live preview in the background, one at a time."""
-        self.snippets_to_warm = snippets
-        if self.state != "ready":
-            return
+    def _snippet_key(self, snippet: Snippet) -> tuple[str, str, str, str]:
+        """Live previews are cached per snippet content and torch version."""
         torch_version = str(self.client.hello.get("torch"))
-        for snippet in snippets:
-            if (snippet.id, torch_version) in self.snippet_results:
-                continue
-            with contextlib.suppress(Exception):
-                result = await self.snippet_result(snippet)
-                if result is not None:
-                    text = (
-                        f"`{value_line(result['value'])}`"
-                        if result.get("ok")
-                        else (
-                            f"**{result['error'].get('type')}**: {result['error'].get('summary')}"
-                        )
-                    )
-                    self.snippet_results[(snippet.id, torch_version)] = text
+        return (snippet.id, snippet.default_body, repr(snippet.preview), torch_version)
+
+    async def warm_snippets(self, snippets: list[Snippet]) -> None:
+        """Compute every snippet's live preview in the background, one at a time.
+
+        Only one is in flight at a time, so a hover waits for at most one of them.
+        """
+        self.snippets_to_warm = snippets
+        if self.state != "ready" or self.warming:
+            return
+        self.warming = True
+        tried: set[tuple[str, str, str, str]] = set()
+        try:
+            while pending := [
+                s
+                for s in self.snippets_to_warm
+                if self._snippet_key(s) not in self.snippet_results
+                and self._snippet_key(s) not in tried
+            ]:
+                tried.add(self._snippet_key(pending[0]))
+                try:
+                    await self._warm_one(pending[0])
+                except Exception:  # one bad fixture must not stop the rest
+                    log.exception("live preview of snippet %s failed", pending[0].id)
+        finally:
+            self.warming = False
+
+    async def _warm_one(self, snippet: Snippet) -> None:
+        result = await self.snippet_result(snippet)
+        if result is None or result.get("cancelled"):
+            return
+        if result.get("ok"):
+            text = f"`{value_line(result['value'])}`"
+        else:
+            error = result.get("error", {})
+            text = f"**{error.get('type')}**: {error.get('summary')}"
+        self.snippet_results[self._snippet_key(snippet)] = text
 
     def cached_snippet_preview(self, snippet: Snippet) -> str | None:
-        return self.snippet_results.get((snippet.id, str(self.client.hello.get("torch"))))
+        """The live preview computed in the background, if it is ready."""
+        return self.snippet_results.get(self._snippet_key(snippet))
 
     # -- commands ---------------------------------------------------------------
     async def doctor(self) -> dict[str, Any]:
