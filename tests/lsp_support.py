@@ -126,3 +126,64 @@ async def command(client: LanguageClient, name: str, argument: dict[str, Any] | 
     return await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=name, arguments=[argument or {}])
     )
+
+
+class RawServer:
+    """The server over raw stdio, for messages a well-behaved client library won't send."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin = self.process.stdin
+        self.stdout = self.process.stdout
+
+    def write_frame(self, payload: bytes) -> None:
+        self.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload))
+        self.stdin.flush()
+
+    def send(self, method: str, params: Any = None, request_id: int | None = None) -> None:
+        import json
+
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request_id is not None:
+            message["id"] = request_id
+        self.write_frame(json.dumps(message).encode())
+
+    def read_message(self) -> dict[str, Any]:
+        import json
+
+        length = 0
+        while True:
+            line = self.stdout.readline()
+            if line in (b"\r\n", b""):
+                break
+            if line.lower().startswith(b"content-length"):
+                length = int(line.split(b":")[1])
+        return json.loads(self.stdout.read(length))
+
+    def response(self, request_id: int, seen: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Read until the response to ``request_id``; other messages go to ``seen``."""
+        while True:
+            message = self.read_message()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+            if seen is not None:
+                seen.append(message)
+
+    def initialize(self) -> dict[str, Any]:
+        self.send("initialize", {"capabilities": {}}, 1)
+        result = self.response(1)
+        self.send("initialized", {})
+        return result
+
+    def open(self, uri: str, text: str) -> None:
+        doc = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+        self.send("textDocument/didOpen", {"textDocument": doc})
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
 import time
 
 import pytest
@@ -13,7 +11,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from tests.lsp_support import CONFIG, SERVER, close_doc, complete, hover_word, open_doc, session
+from tests.lsp_support import CONFIG, RawServer, close_doc, complete, hover_word, open_doc, session
 
 
 @pytest_lsp.fixture(config=CONFIG, scope="module")
@@ -33,134 +31,59 @@ async def test_unknown_method(client: LanguageClient) -> None:
     await _still_serving(client)
 
 
-def _frame(payload: bytes) -> bytes:
-    return b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload)
-
-
-def _read_message(stream) -> dict:
-    length = 0
-    while True:
-        line = stream.readline()
-        if line in (b"\r\n", b""):
-            break
-        if line.lower().startswith(b"content-length"):
-            length = int(line.split(b":")[1])
-    return json.loads(stream.read(length))
-
-
-def _response(stream, request_id: int, seen: list[dict] | None = None) -> dict:
-    while True:
-        message = _read_message(stream)
-        if message.get("id") == request_id and "method" not in message:
-            return message
-        if seen is not None:
-            seen.append(message)
+def _position(line: int) -> dict:
+    return {"line": line, "character": 0}
 
 
 def test_malformed_protocol_messages_over_raw_stdio() -> None:
-    """Garbage JSON, wrong param types and a bad header; the next request still works."""
-    proc = subprocess.Popen(
-        SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    assert proc.stdin is not None and proc.stdout is not None
+    """Garbage JSON and wrong param types are reported; the next request still works."""
+    raw = RawServer()
     try:
-        send = lambda obj: proc.stdin.write(_frame(json.dumps(obj).encode()))  # noqa: E731
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
-        proc.stdin.flush()
-        assert "result" in _response(proc.stdout, 1)
-        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-        proc.stdin.write(_frame(b"{this is not json"))
-        send(
-            {
-                "jsonrpc": "2.0",
-                "id": 2,
-                "method": "textDocument/completion",
-                "params": {"textDocument": 5},
-            }
+        assert "result" in raw.initialize()
+        raw.write_frame(b"{this is not json")
+        raw.send("textDocument/completion", {"textDocument": 5}, 2)
+        raw.open("file:///raw.py", "seed")
+        position = {"line": 0, "character": 4}
+        raw.send(
+            "textDocument/completion",
+            {"textDocument": {"uri": "file:///raw.py"}, "position": position},
+            3,
         )
-        doc = {"uri": "file:///raw.py", "languageId": "python", "version": 1, "text": "seed"}
-        send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": doc}})
-        params = {
-            "textDocument": {"uri": "file:///raw.py"},
-            "position": {"line": 0, "character": 4},
-        }
-        send({"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": params})
-        proc.stdin.flush()
         seen: list[dict] = []
-        answer = _response(proc.stdout, 3, seen)
+        answer = raw.response(3, seen)
         assert answer["result"]["items"][0]["label"] == "seed"
         errors = [m["params"]["message"] for m in seen if m.get("method") == "window/showMessage"]
         assert any("Expecting property name" in e for e in errors), errors
         assert any("Invalid Params" in e for e in errors), errors
     finally:
-        proc.kill()
-        proc.wait()
+        raw.close()
 
 
 def test_cancel_request_kills_the_running_preview() -> None:
     """$/cancelRequest on a slow hover answers it as cancelled; the next hover is quick."""
-    proc = subprocess.Popen(
-        SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    assert proc.stdin is not None and proc.stdout is not None
+    raw = RawServer()
     try:
-        send = lambda obj: proc.stdin.write(_frame(json.dumps(obj).encode()))  # noqa: E731
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
-        proc.stdin.flush()
-        _response(proc.stdout, 1)
-        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-        slow = {
-            "uri": "file:///slow.py",
-            "languageId": "python",
-            "version": 1,
-            "text": "import time\ntime.sleep(4)\nk = 1\n",
-        }
-        fast = {
-            "uri": "file:///fast.py",
-            "languageId": "python",
-            "version": 1,
-            "text": "import torch\nf = torch.ones(3, 4)\n",
-        }
-        for doc in (slow, fast):
-            send(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "textDocument/didOpen",
-                    "params": {"textDocument": doc},
-                }
-            )
-        hover = {
-            "textDocument": {"uri": "file:///fast.py"},
-            "position": {"line": 1, "character": 0},
-        }
-        send(
-            {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": hover}
-        )  # warm up
-        proc.stdin.flush()
-        _response(proc.stdout, 2)
-        hover_slow = {
-            "textDocument": {"uri": "file:///slow.py"},
-            "position": {"line": 2, "character": 0},
-        }
-        send({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": hover_slow})
-        proc.stdin.flush()
+        raw.initialize()
+        raw.open("file:///slow.py", "import time\ntime.sleep(4)\nk = 1\n")
+        raw.open("file:///warm.py", "import torch\nw = torch.ones(1)\n")
+        raw.open("file:///other.py", "import torch\nf = torch.ones(3, 4)\n")
+        hover = lambda uri, line, rid: raw.send(  # noqa: E731
+            "textDocument/hover", {"textDocument": {"uri": uri}, "position": _position(line)}, rid
+        )
+        hover("file:///warm.py", 1, 2)
+        raw.response(2)
+        hover("file:///slow.py", 2, 3)
         time.sleep(0.5)
         started = time.monotonic()
-        send({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 3}})
-        fresh = {
-            "textDocument": {"uri": "file:///fast.py"},
-            "position": {"line": 1, "character": 0},
-        }
-        send({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {**fresh}})
-        proc.stdin.flush()
-        cancelled = _response(proc.stdout, 3)
+        raw.send("$/cancelRequest", {"id": 3})
+        hover("file:///other.py", 1, 4)
+        cancelled = raw.response(3)
         assert cancelled.get("error", {}).get("code") == -32800, cancelled  # RequestCancelled
-        answer = _response(proc.stdout, 4)
+        answer = raw.response(4)
         assert "torch.Size([3, 4])" in answer["result"]["contents"]["value"]
         assert time.monotonic() - started < 2.0, "the cancelled child kept the worker busy"
     finally:
-        proc.kill()
-        proc.wait()
+        raw.close()
 
 
 async def test_malformed_command_arguments(client: LanguageClient) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_serving_modules_do_not_import_torch() -> None:
@@ -22,27 +24,13 @@ def test_serving_modules_do_not_import_torch() -> None:
 
 
 def test_running_server_process_has_no_torch_loaded() -> None:
-    """Start the real server, complete once, and read its memory maps for libtorch."""
-    import json
-    import os
+    """Start the real server, initialize it, and read its memory maps for libtorch."""
+    from tests.lsp_support import RawServer
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torchpeek", "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    raw = RawServer()
     try:
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
-        ).encode()
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        proc.stdin.flush()
-        header = proc.stdout.readline()
-        assert header.startswith(b"Content-Length")
-        maps = open(f"/proc/{proc.pid}/maps", encoding="utf-8").read()
-        assert "libtorch" not in maps and os.sep + "torch" + os.sep not in maps
+        assert "result" in raw.initialize()
+        maps = Path(f"/proc/{raw.process.pid}/maps").read_text(encoding="utf-8")
+        assert "libtorch" not in maps and f"{os.sep}torch{os.sep}" not in maps
     finally:
-        proc.kill()
-        proc.wait()
+        raw.close()

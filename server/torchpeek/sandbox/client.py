@@ -17,7 +17,7 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,16 +109,19 @@ class WorkerClient:
         python: str,
         on_state: Callable[[str, dict[str, Any]], None],
         keep_spare: bool = True,
+        idle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.python = python
         self.on_state = on_state
         self.keep_spare = keep_spare
+        self.idle = idle
         self.active: WorkerProcess | None = None
         self.spare: WorkerProcess | None = None
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.ids = itertools.count(1)
         self.stopping = False
         self.failed_starts = 0
+        self._spare_task: asyncio.Task[None] | None = None
 
     @property
     def hello(self) -> dict[str, Any]:
@@ -153,11 +156,16 @@ class WorkerClient:
         self.failed_starts = 0
         hello = worker.hello
         self.on_state("ready" if hello.get("torch") else "error", hello)
-        if hello.get("torch") and self.keep_spare and self.spare is None and not self.stopping:
-            asyncio.get_running_loop().create_task(self._start_spare())
+        starting = self._spare_task is not None and not self._spare_task.done()
+        if hello.get("torch") and self.keep_spare and self.spare is None and not starting:
+            self._spare_task = asyncio.get_running_loop().create_task(self._start_spare())
 
     async def _start_spare(self) -> None:
-        self.spare = await self._launch()
+        """Warm a spare once the user is not waiting on the active worker."""
+        if self.idle is not None:
+            await self.idle()
+        if self.spare is None and not self.stopping:
+            self.spare = await self._launch()
 
     def answer(self, message: dict[str, Any]) -> None:
         future = self.pending.pop(message.get("id", -1), None)

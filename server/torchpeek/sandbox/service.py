@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 512
+IDLE_QUIET_S = 1.0
 
 
 class PreviewService:
@@ -32,7 +34,8 @@ class PreviewService:
     def __init__(self, settings: Settings, notify: Any) -> None:
         self.settings = settings
         self.notify = notify
-        self.client = WorkerClient(settings.python, self._on_state)
+        self.last_user_request = 0.0
+        self.client = self._new_client(settings.python)
         self.cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self.inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self.snippet_results: dict[tuple[str, str, str, str], str] = {}
@@ -41,6 +44,22 @@ class PreviewService:
         self.snippets_to_warm: list[Snippet] = []
 
     # -- lifecycle ------------------------------------------------------------
+    def _new_client(self, python: str) -> WorkerClient:
+        return WorkerClient(python, self._on_state, idle=self.wait_idle)
+
+    async def wait_idle(self, quiet: float = IDLE_QUIET_S) -> None:
+        """Return once no user preview has been asked for in ``quiet`` seconds.
+
+        Background work (live snippet previews, warming the spare worker) waits
+        for this, so it never competes with the hovers a user is waiting for.
+        """
+        while True:
+            gap = time.monotonic() - self.last_user_request
+            busy = any(not task.done() for task in self.inflight.values())
+            if gap >= quiet and not busy:
+                return
+            await asyncio.sleep(max(0.05, quiet - gap))
+
     def adopt(self, settings: Settings) -> None:
         """Take the settings from ``initialize`` before the worker first starts."""
         self.settings = settings
@@ -66,7 +85,7 @@ class PreviewService:
         self.cache.clear()
         if restart:
             old = self.client
-            self.client = WorkerClient(settings.python, self._on_state)
+            self.client = self._new_client(settings.python)
             asyncio.get_running_loop().create_task(old.stop())
             self.start()
 
@@ -143,7 +162,11 @@ class PreviewService:
         if program is None:
             return None
         key = (uri, version, program.target_line, program.expr)
-        return program, await self.run_program(key, program, filename)
+        self.last_user_request = time.monotonic()
+        try:
+            return program, await self.run_program(key, program, filename)
+        finally:
+            self.last_user_request = time.monotonic()
 
     def markdown(
         self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
@@ -194,6 +217,7 @@ class PreviewService:
                 and self._snippet_key(s) not in tried
             ]:
                 tried.add(self._snippet_key(pending[0]))
+                await self.wait_idle()
                 try:
                     await self._warm_one(pending[0])
                 except Exception:  # one bad fixture must not stop the rest
