@@ -22,15 +22,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m torchpeek demo
 
-## test: lint, validate the snippet database, then every Python test
+## test: lint and type-check, validate the snippet database, then every Python test
 test: $(STAMP)
 	$(VENV)/bin/ruff check server tests bench
 	$(VENV)/bin/ruff format --check server tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m torchpeek check
 	$(VENV)/bin/pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check server tests bench
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format server tests bench

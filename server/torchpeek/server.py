@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from torchpeek import __version__
+from torchpeek.sandbox.service import PreviewService
 from torchpeek.settings import Settings, parse_settings
 from torchpeek.snippets import Database, load_database
 
@@ -55,7 +57,12 @@ class TorchpeekServer(LanguageServer):
         self.client_locale = "en"
         self.snippets = SnippetState()
         self._loading: asyncio.Task[Database] | None = None
-        self.preview = None  # set by features.hover at start-up: a PreviewService
+        # features.hover sets how worker state reaches the client (notification, progress)
+        self.status_reporter: Callable[[str, str, bool], None] = lambda state, detail, sim: None
+        self.preview = PreviewService(self.settings, self._report_status)
+
+    def _report_status(self, state: str, detail: str, simulated: bool) -> None:
+        self.status_reporter(state, detail, simulated)
 
     # -- settings -------------------------------------------------------------
     def apply_settings(self, raw: object) -> None:
@@ -134,7 +141,7 @@ class TorchpeekServer(LanguageServer):
         from torchpeek.features.diagnostics import publish_snippet_problems
 
         publish_snippet_problems(self)
-        if self.preview is not None and self.settings.preview.enabled:
+        if self.settings.preview.enabled:
             snippets = list(db.snippets.values())
             asyncio.get_running_loop().create_task(self.preview.warm_snippets(snippets))
 

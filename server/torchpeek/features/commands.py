@@ -191,6 +191,4 @@ def register(server: TorchpeekServer) -> None:
     @server.command(DOCTOR)
     async def on_doctor(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:
         """Which sandbox layers the worker can use, and which torch it runs."""
-        if ls.preview is None:
-            return {"python": ls.settings.python, "torch": None, "layers": {}}
         return await ls.preview.doctor()

@@ -195,7 +195,7 @@ def register(server: TorchpeekServer) -> None:
             return item
         from torchpeek.features.docs import snippet_markdown
 
-        live = ls.preview.cached_snippet_preview(snippet) if ls.preview else None
+        live = ls.preview.cached_snippet_preview(snippet)
         item.documentation = types.MarkupContent(
             kind=types.MarkupKind.Markdown,
             value=snippet_markdown(snippet, ls.locale, live),

@@ -15,7 +15,6 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from torchpeek.features.completion import is_python_document
-from torchpeek.sandbox.service import PreviewService
 from torchpeek.server import TorchpeekServer
 
 if TYPE_CHECKING:
@@ -68,8 +67,8 @@ def _disabled_hover(ls: TorchpeekServer) -> types.Hover:
 
 
 def register(server: TorchpeekServer) -> None:
-    """Create the preview service and register the hover handler."""
-    server.preview = PreviewService(server.settings, _status_reporter(server))
+    """Report worker state to the client and register the hover handler."""
+    server.status_reporter = _status_reporter(server)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: TorchpeekServer, params: types.HoverParams) -> types.Hover | None:

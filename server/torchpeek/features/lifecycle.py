@@ -28,16 +28,14 @@ def register(server: TorchpeekServer) -> None:
     async def on_initialized(ls: TorchpeekServer, params: types.InitializedParams) -> None:
         """Load snippets, watch their folders and warm the worker up."""
         ls.start_loading()
-        if ls.preview is not None:
-            ls.preview.adopt(ls.settings)
-            ls.preview.start()
+        ls.preview.adopt(ls.settings)
+        ls.preview.start()
         await _watch_snippet_files(ls)
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: TorchpeekServer, params: None) -> None:
         """Stop the preview worker."""
-        if ls.preview is not None:
-            await ls.preview.stop()
+        await ls.preview.stop()
 
 
 def _supports_dynamic_watch(ls: TorchpeekServer) -> bool:

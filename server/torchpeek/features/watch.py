@@ -42,5 +42,4 @@ def register(server: TorchpeekServer) -> None:
         ls.apply_settings(params.settings)
         if ls.settings.snippet_paths != before.snippet_paths:
             ls.start_loading()
-        if ls.preview is not None:
-            ls.preview.configure(ls.settings)
+        ls.preview.configure(ls.settings)

@@ -38,7 +38,7 @@ def span_of(node: Node) -> Span:
     return Span(node.start_mark.line + 1, node.start_mark.column + 1, style)
 
 
-class LocDict(dict):  # type: ignore[type-arg]
+class LocDict(dict):
     """A YAML mapping with the spans of itself, its keys and its values."""
 
     def __init__(self, span: Span) -> None:
@@ -56,7 +56,7 @@ class LocDict(dict):  # type: ignore[type-arg]
         return self.value_spans.get(key, self.span)
 
 
-class LocList(list):  # type: ignore[type-arg]
+class LocList(list):
     """A YAML sequence with the spans of itself and its items."""
 
     def __init__(self, span: Span) -> None:

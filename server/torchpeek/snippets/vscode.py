@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from .imports import parse_import
@@ -22,7 +23,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def _unique_key(title: str, snippet_id: str, taken: dict[str, object]) -> str:
+def _unique_key(title: str, snippet_id: str, taken: Mapping[str, object]) -> str:
     return title if title not in taken else f"{title} ({snippet_id})"
 
 

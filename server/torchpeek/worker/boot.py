@@ -29,6 +29,6 @@ if __name__ == "__main__":
         p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent
     ]
     _load_worker_package()
-    from torchpeek_worker.main import main  # type: ignore[import-not-found]
+    from torchpeek_worker.main import main
 
     raise SystemExit(main())

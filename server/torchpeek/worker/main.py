@@ -376,7 +376,7 @@ def _exit_reason(status: int) -> str:
             signal.SIGXFSZ: "it wrote a file larger than allowed",
             signal.SIGABRT: "it aborted",
         }
-        detail = names.get(sig, f"signal {signal.Signals(sig).name}")
+        detail = names.get(signal.Signals(sig), f"signal {signal.Signals(sig).name}")
         return f"the preview process died: {detail}"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
     return f"the preview process exited with status {code} before reporting (os._exit?)"

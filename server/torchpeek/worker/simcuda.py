@@ -63,7 +63,7 @@ def _inherited(args: tuple[Any, ...]) -> torch.device | None:
     return None
 
 
-_DEVICE_GETTER = torch.Tensor.device.__get__  # type: ignore[attr-defined]
+_DEVICE_GETTER = torch.Tensor.device.__get__
 _IS_CUDA_GETTER = torch.Tensor.is_cuda.__get__  # type: ignore[attr-defined]
 _NO_PROPAGATION = {"cpu", "numpy", "item", "tolist", "__get__"}
 
@@ -239,6 +239,6 @@ def install(gpu: SimGpu, real_gpu: bool) -> None:
     try:
         from torch._subclasses import fake_tensor
 
-        fake_tensor.init_gpu_context = lambda *a, **k: None  # type: ignore[attr-defined]
+        fake_tensor.init_gpu_context = lambda *a, **k: None  # type: ignore[assignment]
     except ImportError:
         pass
