@@ -6,6 +6,9 @@ pytest-lsp, exactly as an editor does.
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from itertools import count
@@ -82,8 +85,6 @@ def close_doc(client: LanguageClient, uri: str) -> None:
 
 def last_occurrence(text: str, word: str) -> types.Position:
     """Position of the last whole-word occurrence of ``word``."""
-    import re
-
     matches = list(re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", text))
     assert matches, f"{word!r} not in document"
     offset = matches[-1].start()
@@ -132,8 +133,6 @@ class RawServer:
     """The server over raw stdio, for messages a well-behaved client library won't send."""
 
     def __init__(self) -> None:
-        import subprocess
-
         self.process = subprocess.Popen(
             SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
@@ -146,16 +145,12 @@ class RawServer:
         self.stdin.flush()
 
     def send(self, method: str, params: Any = None, request_id: int | None = None) -> None:
-        import json
-
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
         if request_id is not None:
             message["id"] = request_id
         self.write_frame(json.dumps(message).encode())
 
     def read_message(self) -> dict[str, Any]:
-        import json
-
         length = 0
         while True:
             line = self.stdout.readline()

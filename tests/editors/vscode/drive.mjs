@@ -91,9 +91,11 @@ function lineOf(file, text) {
 async function gotoLineOf(page, file, text) {
   await page.keyboard.press("Control+S");
   await poll("the file to be saved", async () => (await page.locator(".tab.dirty").count()) === 0, 10000);
+  // The save may still be landing on disk (truncate, then write): read until the line is there.
+  const line = await poll(`'${text}' in ${file}`, () => lineOf(file, text), 10000, 100);
   await page.keyboard.press("Control+G");
   await page.locator(".quick-input-widget input").waitFor();
-  await page.keyboard.type(String(lineOf(file, text)));
+  await page.keyboard.type(String(line));
   await page.keyboard.press("Enter");
   await page.keyboard.press("Home");
 }
