@@ -157,10 +157,24 @@ def _resource_failure(result: dict[str, Any]) -> bool:
     ) or "DefaultCPUAllocator" in error.get("message", "")
 
 
+# Failures that real tensors cannot change: rerunning would only repeat side effects.
+FINAL_ERRORS = {
+    "NameError",
+    "UnboundLocalError",
+    "SyntaxError",
+    "IndentationError",
+    "ImportError",
+    "ModuleNotFoundError",
+    "PermissionError",
+    "SystemExit",
+    "RecursionError",
+}
+
+
 def run_preview(request: PreviewRequest) -> dict[str, Any]:
     """Shape-only first; fall back to the real CPU when the fake run cannot answer."""
     first = run_phase(request, request.modes[0])
-    if first["ok"] or len(request.modes) < 2:
+    if first["ok"] or len(request.modes) < 2 or first["error"]["type"] in FINAL_ERRORS:
         return first
     second = run_phase(request, request.modes[1])
     if second["ok"]:
