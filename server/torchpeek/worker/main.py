@@ -69,6 +69,33 @@ def _torch_info() -> dict[str, Any]:
     return {"torch": torch.__version__, "real_gpu": bool(torch.cuda.is_available())}
 
 
+# Typical preview code: the first fake-tensor call of each operator pays a set-up
+# cost in every child unless the parent has made it once before forking.
+WARM_UP_PROGRAM = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import numpy as np
+m = nn.Sequential(
+    nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.LeakyReLU(), nn.AvgPool2d(2),
+    nn.AdaptiveAvgPool2d((2, 2)), nn.Flatten(), nn.Linear(32, 16), nn.GELU(), nn.Dropout(),
+    nn.Linear(16, 4), nn.LayerNorm(4),
+)
+x = torch.randn(2, 3, 16, 16, device="cuda")
+logits = m.to("cuda")(x)
+y = F.softmax(logits @ torch.ones(4, 4, device="cuda:0"), dim=1).cuda()
+loss = F.cross_entropy(logits, torch.randint(0, 4, (2,), device="cuda"))
+r = nn.LSTM(4, 8, batch_first=True)(torch.zeros(2, 5, 4))[0]
+e = nn.Embedding(10, 4)(torch.tensor([[1, 2, 3]]))
+u = F.interpolate(torch.rand(1, 1, 4, 4), scale_factor=2, mode="bilinear", align_corners=False)
+z = torch.einsum("ij,jk->ik", torch.rand(2, 3), torch.rand(3, 4)).reshape(-1)[:3]
+w = torch.cat([torch.stack([z, z]), torch.zeros(1, 3)]).permute(1, 0).unsqueeze(0).squeeze(0)
+a = torch.from_numpy(np.zeros((4, 4, 3), dtype=np.uint8)).permute(2, 0, 1).float().div(255).unsqueeze(0)
+b = torch.bmm(torch.rand(2, 3, 4), torch.rand(2, 4, 5)).transpose(1, 2).contiguous().view(2, -1)
+"""
+
+
 def warm_up() -> float:
     """Exercise the fake-tensor and CPU paths once so each child starts warm."""
     from .protocol import PreviewRequest
@@ -77,14 +104,7 @@ def warm_up() -> float:
 
     load_libseccomp()
     started = time.perf_counter()
-    program = (
-        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-        "m = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),"
-        " nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 2), nn.Dropout())\n"
-        "x = torch.randn(2, 3, 8, 8, device='cuda')\n"
-        "y = F.softmax(m.to('cuda')(x) @ torch.ones(2, 2, device='cuda:0'), dim=1).cuda()\n"
-        "z = torch.einsum('ij,jk->ik', torch.rand(2, 3), torch.rand(3, 4)).reshape(-1)[:3]\n"
-    )
+    program = WARM_UP_PROGRAM
     for expr in ("y", "z.sum().item()"):
         run_preview(PreviewRequest(id=0, prelude=program, target="", expr=expr))
     return (time.perf_counter() - started) * 1000
