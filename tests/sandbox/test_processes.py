@@ -112,6 +112,21 @@ async def test_threads_left_running_do_not_hold_the_answer(client: LanguageClien
     await assert_healthy(client)
 
 
+async def test_thread_bomb_is_stopped(client: LanguageClient) -> None:
+    code = (
+        "import threading, time\nthreading.stack_size(64 * 1024)\nthreads = []\n"
+        "while True:\n"
+        "    t = threading.Thread(target=time.sleep, args=(100,))\n"
+        "    t.start()\n"
+        "    threads.append(t)\n"
+        "n = 1\n"
+    )
+    text, elapsed = await timed_hover(client, code, "n")
+    assert_mentions(text, "more than 64 threads")
+    assert elapsed < 2, f"took {elapsed:.2f} s"
+    await assert_healthy(client)
+
+
 SIGNAL_CASES = {
     "ignore SIGTERM": "import signal, torch\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n",
     "ignore everything": "import signal, torch\nfor s in signal.valid_signals():\n"

@@ -313,7 +313,10 @@ class Supervisor:
             if remaining <= 0:
                 reason = "timeout"
                 break
-            ready, _, _ = select.select([fd, 0], [], [], remaining)
+            ready, _, _ = select.select([fd, 0], [], [], min(remaining, WATCH_INTERVAL_S))
+            if not ready and _thread_count(pid) > self.request.limits.max_threads:
+                reason = "threads"
+                break
             if 0 in ready:
                 for message in self.worker.channel.read_available():
                     self.worker.handle(message)
@@ -353,6 +356,11 @@ class Supervisor:
             return _failure(
                 "TimeoutError", f"the preview ran longer than {seconds:g} s and was stopped"
             )
+        if reason == "threads":
+            limit = self.request.limits.max_threads
+            return _failure(
+                "ResourceError", f"the preview started more than {limit} threads and was stopped"
+            )
         if reason == "oversize":
             return _failure("InternalError", "the preview result was too large")
         if reason is not None:
@@ -365,6 +373,19 @@ class Supervisor:
 
 def _failure(kind: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"type": kind, "summary": message, "message": message}}
+
+
+WATCH_INTERVAL_S = 0.05
+
+
+def _thread_count(pid: int) -> int:
+    """Threads of a child, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[17])  # num_threads: field 20, counted after "pid (comm)"
 
 
 def _wait_until(pid: int, deadline: float) -> int | None:

@@ -22,6 +22,7 @@ class Limits:
     memory_mb: int = 4096
     max_files: int = 256
     max_file_mb: int = 64
+    max_threads: int = 64
 
 
 @dataclass(frozen=True)
