@@ -172,6 +172,12 @@ class Worker:
         data = _read_all(read, time.monotonic() + 10)
         os.waitpid(pid, 0)
         layers = json.loads(data) if data else {}
+        limits = Limits()
+        layers["watchdog"] = {
+            "active": True,
+            "detail": f"SIGKILL after {limits.timeout_ms / 1000:g} s wall time or more than "
+            f"{limits.max_threads} threads; results capped at {MAX_MESSAGE // 2**20} MiB",
+        }
         return {"python": sys.executable, **self.info, "layers": layers}
 
     def serve(self) -> None:
