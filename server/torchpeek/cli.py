@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from torchpeek import __version__
+from . import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,7 +62,7 @@ def _setup_logging(verbose: int, log_file: str | None) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_logging(args.verbose, args.log_file)
-    from torchpeek.server import create_server
+    from .server import create_server
 
     server = create_server()
     if args.tcp:
@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from torchpeek.snippets import load_database
+    from .snippets import load_database
 
     db = load_database(args.path)
     width = max((len(i) for i in db.snippets), default=10)
@@ -100,7 +100,7 @@ def _param_values(pairs: list[str]) -> dict[str, object]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from torchpeek.snippets import SnippetError, fill_placeholders, load_database, render_snippet
+    from .snippets import SnippetError, fill_placeholders, load_database, render_snippet
 
     db = load_database()
     snippet = db.get(args.id)
@@ -118,7 +118,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from torchpeek.snippets import load_database
+    from .snippets import load_database
 
     db = load_database([Path(p) for p in args.paths], include_builtin=not args.paths)
     for problem in db.problems:
@@ -132,7 +132,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from torchpeek.snippets import export_vscode, load_database
+    from .snippets import export_vscode, load_database
 
     text = json.dumps(export_vscode(load_database(args.path)), indent=2, ensure_ascii=False) + "\n"
     if args.output:
@@ -143,13 +143,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from torchpeek.demo import run_demo
+    from .demo import run_demo
 
     return run_demo()
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from torchpeek.sandbox.oneshot import doctor_report
+    from .sandbox.oneshot import doctor_report
 
     report = doctor_report(args.python or sys.executable)
     print(json.dumps(report, indent=2))
@@ -157,7 +157,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from torchpeek.sandbox.oneshot import preview_file
+    from .sandbox.oneshot import preview_file
 
     result = preview_file(
         Path(args.file), args.line - 1, args.col - 1, args.python or sys.executable

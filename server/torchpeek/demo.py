@@ -16,7 +16,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from torchpeek.snippets import fill_placeholders
+from .snippets import fill_placeholders
 
 URI = "file:///tmp/torchpeek-demo/train.py"
 START = '"""A training script, typed live in the torchpeek demo."""\nimport os\n\n'

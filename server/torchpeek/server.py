@@ -17,10 +17,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from torchpeek import __version__
-from torchpeek.sandbox.service import PreviewService
-from torchpeek.settings import Settings, parse_settings
-from torchpeek.snippets import Database, load_database
+from . import __version__
+from .sandbox.service import PreviewService
+from .settings import Settings, parse_settings
+from .snippets import Database, load_database
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class TorchpeekServer(LanguageServer):
         self.snippets.generation += 1
         db = self.snippets.db
         self.info(f"torchpeek: {len(db.snippets)} snippets, {len(db.problems)} problems")
-        from torchpeek.features.diagnostics import publish_snippet_problems
+        from .features.diagnostics import publish_snippet_problems
 
         publish_snippet_problems(self)
         if self.settings.preview.enabled:
@@ -157,7 +157,7 @@ class TorchpeekServer(LanguageServer):
 
 def create_server() -> TorchpeekServer:
     """A server with every feature registered."""
-    from torchpeek.features import register_all
+    from .features import register_all
 
     server = TorchpeekServer()
     register_all(server)

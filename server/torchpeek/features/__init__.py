@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from torchpeek.server import TorchpeekServer
+    from ..server import TorchpeekServer
 
 
 def register_all(server: TorchpeekServer) -> None:
     """Register every feature's handlers on ``server``."""
-    from torchpeek.features import commands, completion, diagnostics, hover, lifecycle, watch
+    from ..features import commands, completion, diagnostics, hover, lifecycle, watch
 
     for module in (lifecycle, completion, hover, commands, diagnostics, watch):
         module.register(server)

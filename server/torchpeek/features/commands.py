@@ -16,8 +16,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from torchpeek.server import TorchpeekServer
-from torchpeek.snippets import SnippetError, export_vscode, fill_placeholders, render_snippet
+from ..server import TorchpeekServer
+from ..snippets import SnippetError, export_vscode, fill_placeholders, render_snippet
 
 LIST = "torchpeek.listSnippets"
 INSERT = "torchpeek.insertSnippet"
@@ -75,8 +75,8 @@ def snippet_summary(ls: TorchpeekServer, snippet: Any) -> dict[str, Any]:
 
 def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceEdit:
     """The edit that inserts a rendered snippet (defaults filled) and its missing imports."""
-    from torchpeek.features.completion import indent_body
-    from torchpeek.snippets import plan_imports
+    from ..features.completion import indent_body
+    from ..snippets import plan_imports
 
     uri = _require(arg, "uri", str)
     position = _position(arg.get("position"))
@@ -117,7 +117,7 @@ async def preview_json(
     ls: TorchpeekServer, uri: str, position: types.Position, expr: str | None
 ) -> dict[str, Any]:
     """The preview as JSON: ok, Markdown text, the value or the error."""
-    from torchpeek.features.hover import preview_at
+    from ..features.hover import preview_at
 
     if not ls.settings.preview.enabled:
         return {"ok": False, "text": "shape previews are turned off"}

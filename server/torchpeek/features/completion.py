@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from torchpeek.server import TorchpeekServer
-from torchpeek.snippets import Snippet, fill_placeholders, plan_imports, rank_snippets
+from ..server import TorchpeekServer
+from ..snippets import Snippet, fill_placeholders, plan_imports, rank_snippets
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -193,7 +193,7 @@ def register(server: TorchpeekServer) -> None:
         snippet = (await ls.database()).get(str(data.get("id", "")))
         if snippet is None:
             return item
-        from torchpeek.features.docs import snippet_markdown
+        from ..features.docs import snippet_markdown
 
         live = ls.preview.cached_snippet_preview(snippet)
         item.documentation = types.MarkupContent(

@@ -13,8 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from torchpeek.server import TorchpeekServer
-from torchpeek.snippets import Problem
+from ..server import TorchpeekServer
+from ..snippets import Problem
 
 
 def register(server: TorchpeekServer) -> None:

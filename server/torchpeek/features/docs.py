@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from torchpeek.snippets import Snippet, fill_placeholders
+from ..snippets import Snippet, fill_placeholders
 
 
 def expected_text(expect: Mapping[str, object]) -> str:

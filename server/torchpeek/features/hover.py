@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from torchpeek.features.completion import is_python_document
-from torchpeek.server import TorchpeekServer
+from ..features.completion import is_python_document
+from ..server import TorchpeekServer
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from torchpeek.server import TorchpeekServer
+from ..server import TorchpeekServer
 
 WATCH_ID = "torchpeek-snippet-watch"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from torchpeek.server import TorchpeekServer
+from ..server import TorchpeekServer
 
 SNIPPET_SUFFIXES = (".yaml", ".yml", ".code-snippets", ".json")
 

@@ -9,8 +9,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from torchpeek.sandbox.service import PreviewService
-from torchpeek.settings import Settings
+from ..sandbox.service import PreviewService
+from ..settings import Settings
 
 
 def _service(python: str) -> PreviewService:

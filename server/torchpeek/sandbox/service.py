@@ -15,13 +15,13 @@ from collections import OrderedDict
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from torchpeek.sandbox.client import WorkerClient, WorkerGone
-from torchpeek.sandbox.present import hover_markdown, value_line
-from torchpeek.sandbox.program import PreviewProgram, build_program
+from ..sandbox.client import WorkerClient, WorkerGone
+from ..sandbox.present import hover_markdown, value_line
+from ..sandbox.program import PreviewProgram, build_program
 
 if TYPE_CHECKING:
-    from torchpeek.settings import Settings
-    from torchpeek.snippets import Snippet
+    from ..settings import Settings
+    from ..snippets import Snippet
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 512
@@ -177,7 +177,7 @@ class PreviewService:
 
     # -- snippets ---------------------------------------------------------------
     def _snippet_program(self, snippet: Snippet) -> PreviewProgram | None:
-        from torchpeek.snippets import fill_placeholders
+        from ..snippets import fill_placeholders
 
         preview = snippet.preview
         if preview is None or not preview.expr:
