@@ -17,7 +17,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from ..server import TorchpeekServer
-from ..snippets import SnippetError, export_vscode, fill_placeholders, render_snippet
+from ..snippets import (
+    SnippetError,
+    export_vscode,
+    fill_placeholders,
+    plan_imports,
+    render_snippet,
+)
+from .completion import import_edit, indent_body
+from .hover import preview_at
 
 LIST = "torchpeek.listSnippets"
 INSERT = "torchpeek.insertSnippet"
@@ -75,9 +83,6 @@ def snippet_summary(ls: TorchpeekServer, snippet: Any) -> dict[str, Any]:
 
 def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceEdit:
     """The edit that inserts a rendered snippet (defaults filled) and its missing imports."""
-    from ..features.completion import indent_body
-    from ..snippets import plan_imports
-
     uri = _require(arg, "uri", str)
     position = _position(arg.get("position"))
     snippet = ls.snippets.db.get(_require(arg, "id", str))
@@ -96,10 +101,7 @@ def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceE
     edits = [types.TextEdit(range=types.Range(start=position, end=position), new_text=text)]
     plan = plan_imports(doc.source, snippet.imports) if snippet.imports else None
     if plan is not None:
-        where = types.Position(line=plan.line, character=plan.character)
-        edits.insert(
-            0, types.TextEdit(range=types.Range(start=where, end=where), new_text=plan.text)
-        )
+        edits.insert(0, import_edit(plan))
     return types.WorkspaceEdit(changes={uri: edits})
 
 
@@ -117,23 +119,12 @@ async def preview_json(
     ls: TorchpeekServer, uri: str, position: types.Position, expr: str | None
 ) -> dict[str, Any]:
     """The preview as JSON: ok, Markdown text, the value or the error."""
-    from ..features.hover import preview_at
-
     if not ls.settings.preview.enabled:
         return {"ok": False, "text": "shape previews are turned off"}
     found = await preview_at(ls, ls.workspace.get_text_document(uri), position, expr)
     if found is None:
         return {"ok": False, "text": "nothing to preview at this position"}
-    program, result, offset = found
-    return {
-        "ok": bool(result.get("ok")),
-        "expr": program.expr,
-        "text": ls.preview.markdown(program, result, offset),
-        "value": result.get("value"),
-        "error": result.get("error"),
-        "mode": result.get("mode"),
-        "layers": result.get("layers"),
-    }
+    return ls.preview.as_json(*found)
 
 
 def register(server: TorchpeekServer) -> None:

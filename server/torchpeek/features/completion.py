@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from ..server import TorchpeekServer
-from ..snippets import Snippet, fill_placeholders, plan_imports, rank_snippets
+from ..snippets import ImportPlan, Snippet, fill_placeholders, plan_imports, rank_snippets
+from .docs import snippet_markdown
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -94,15 +95,21 @@ class ImportPlanCache:
         return self._entries[key]
 
 
-def import_edits(plan: Any, ctx: CompletionContext) -> tuple[list[types.TextEdit], str]:
+def import_edit(plan: ImportPlan) -> types.TextEdit:
+    """An import plan as an insertion."""
+    where = types.Position(line=plan.line, character=plan.character)
+    return types.TextEdit(range=types.Range(start=where, end=where), new_text=plan.text)
+
+
+def import_edits(
+    plan: ImportPlan | None, ctx: CompletionContext
+) -> tuple[list[types.TextEdit], str]:
     """Additional edits for missing imports, or a prefix for the main edit where they'd touch."""
     if plan is None:
         return [], ""
-    where = types.Position(line=plan.line, character=plan.character)
     if plan.line == ctx.range.start.line and ctx.range.start.character == 0:
         return [], plan.text
-    edit = types.TextEdit(range=types.Range(start=where, end=where), new_text=plan.text)
-    return [edit], ""
+    return [import_edit(plan)], ""
 
 
 class ItemFactory:
@@ -136,8 +143,8 @@ class ItemFactory:
         ctx: CompletionContext,
         snippet: Snippet,
         score: int,
+        snippets_ok: bool,
     ) -> types.CompletionItem:
-        snippets_ok = snippet_support(ls)
         body = indent_body(self.body(ls.snippets.generation, snippet, snippets_ok), ctx.indent)
         extra, prefix = import_edits(self.plans.plan(doc, snippet.imports), ctx)
         return types.CompletionItem(
@@ -181,7 +188,8 @@ def register(server: TorchpeekServer) -> None:
         if ctx is None:
             return None
         ranked = FACTORY.ranked(ls.snippets.generation, ctx.word, db.snippets.values())
-        items = [FACTORY.item(ls, doc, ctx, snippet, score) for snippet, score in ranked]
+        snippets_ok = snippet_support(ls)
+        items = [FACTORY.item(ls, doc, ctx, s, score, snippets_ok) for s, score in ranked]
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
@@ -193,8 +201,6 @@ def register(server: TorchpeekServer) -> None:
         snippet = (await ls.database()).get(str(data.get("id", "")))
         if snippet is None:
             return item
-        from ..features.docs import snippet_markdown
-
         live = ls.preview.cached_snippet_preview(snippet)
         item.documentation = types.MarkupContent(
             kind=types.MarkupKind.Markdown,

@@ -33,16 +33,7 @@ async def _preview(path: Path, line: int, column: int, python: str) -> dict[str,
         )
         if found is None:
             return {"ok": False, "text": "nothing to preview at this position"}
-        program, result = found
-        return {
-            "ok": bool(result.get("ok")),
-            "expr": program.expr,
-            "text": service.markdown(program, result),
-            "value": result.get("value"),
-            "error": result.get("error"),
-            "mode": result.get("mode"),
-            "layers": result.get("layers"),
-        }
+        return service.as_json(*found)
     finally:
         await service.stop()
 

@@ -168,6 +168,20 @@ class PreviewService:
         finally:
             self.last_user_request = time.monotonic()
 
+    def as_json(
+        self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
+    ) -> dict[str, Any]:
+        """A preview for commands and the CLI: ok, Markdown text, the value or the error."""
+        return {
+            "ok": bool(result.get("ok")),
+            "expr": program.expr,
+            "text": self.markdown(program, result, line_offset),
+            "value": result.get("value"),
+            "error": result.get("error"),
+            "mode": result.get("mode"),
+            "layers": result.get("layers"),
+        }
+
     def markdown(
         self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
     ) -> str:
