@@ -106,13 +106,7 @@ async def completion_loop(session: Session, n: int, warmup: int) -> tuple[list[f
     for i in range(warmup + n):
         word = PREFIXES[(i // 2) % len(PREFIXES)]
         if i % 2 == 0:
-            session.edit(
-                uri,
-                types.Position(line=TYPED_LINE, character=0),
-                types.Position(line=TYPED_LINE, character=len(current)),
-                word,
-            )
-            current = word
+            current = retype(session, uri, current, word)
         started = now_ms()
         result = await session.complete(uri, TYPED_LINE, len(current))
         elapsed = now_ms() - started
@@ -122,19 +116,21 @@ async def completion_loop(session: Session, n: int, warmup: int) -> tuple[list[f
     return times, items / max(1, n)
 
 
+def retype(session: Session, uri: str, current: str, word: str) -> str:
+    """Replace the typed word on the completion line (an incremental didChange)."""
+    start = types.Position(line=TYPED_LINE, character=0)
+    end = types.Position(line=TYPED_LINE, character=len(current))
+    session.edit(uri, start, end, word)
+    return word
+
+
 async def capture_items(session: Session) -> dict[str, Any]:
     """torchpeek's answer for each prefix (and the empty word), as LSP JSON."""
     uri = session.open("completion_capture.py", DOCUMENT)
     captured: dict[str, Any] = {}
     current = ""
     for word in ("", *PREFIXES):
-        session.edit(
-            uri,
-            types.Position(line=TYPED_LINE, character=0),
-            types.Position(line=TYPED_LINE, character=len(current)),
-            word,
-        )
-        current = word
+        current = retype(session, uri, current, word)
         result = await session.complete(uri, TYPED_LINE, len(word))
         captured[word] = session.to_json(result.items) if result is not None else []
     return captured

@@ -137,3 +137,18 @@ def make_workdir(base: Path) -> Path:
     shutil.copy(EDITORS_DIR / "fixtures" / "demo.py", base / "demo.py")
     ARTIFACTS.mkdir(exist_ok=True)
     return base
+
+
+def lsp_driver_config(
+    workdir: Path, python: Path, expect: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    """What the Neovim and Emacs drivers read: the file, the server command, the timeouts."""
+    return {
+        **expect,
+        "file": str(workdir / "demo.py"),
+        "cmd": [str(python), "-m", "torchpeek", "serve"],
+        "initializationOptions": options,
+        "startTimeoutMs": 60000,
+        "requestTimeoutMs": 30000,
+        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
+    }

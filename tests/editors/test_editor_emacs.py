@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from editor_harness import (
     EDITORS_DIR,
-    HOVER_TIMEOUT_MS,
     EditorRun,
     assert_steps,
+    lsp_driver_config,
     make_workdir,
     require,
     run_driver,
@@ -36,15 +36,7 @@ def emacs(
     exe = shutil.which("emacs")
     require(exe is not None, "emacs not found (apt-get install -y emacs-nox elpa-eglot)")
     workdir = make_workdir(tmp_path_factory.mktemp("emacs"))
-    config = {
-        **expect,
-        "file": str(workdir / "demo.py"),
-        "cmd": [str(python), "-m", "torchpeek", "serve"],
-        "initializationOptions": initialization_options,
-        "startTimeoutMs": 60000,
-        "requestTimeoutMs": 30000,
-        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
-    }
+    config = lsp_driver_config(workdir, python, expect, initialization_options)
     argv = [str(exe), "-Q", "--batch", "-l", str(EDITORS_DIR / "emacs" / "drive.el")]
     return run_driver("emacs", argv, config, workdir, timeout=240, env={"HOME": str(workdir)})
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from editor_harness import (
     EDITORS_DIR,
-    HOVER_TIMEOUT_MS,
     EditorRun,
     assert_steps,
+    lsp_driver_config,
     make_workdir,
     require,
     run_driver,
@@ -35,15 +35,7 @@ def neovim(
     nvim = shutil.which("nvim")
     require(nvim is not None, "nvim not found (apt-get install -y neovim)")
     workdir = make_workdir(tmp_path_factory.mktemp("neovim"))
-    config = {
-        **expect,
-        "file": str(workdir / "demo.py"),
-        "cmd": [str(python), "-m", "torchpeek", "serve"],
-        "initializationOptions": initialization_options,
-        "startTimeoutMs": 60000,
-        "requestTimeoutMs": 30000,
-        "hoverTimeoutMs": HOVER_TIMEOUT_MS,
-    }
+    config = lsp_driver_config(workdir, python, expect, initialization_options)
     driver = EDITORS_DIR / "nvim" / "drive.lua"
     argv = [str(nvim), "--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"]
     argv += ["-c", f"luafile {driver}"]
