@@ -474,7 +474,7 @@ def _child(request: PreviewRequest, write: int, workdir: str) -> None:
         from .run import run_preview
         from .sandbox import confine
 
-        layers = confine(workdir, request.limits)
+        layers = confine(workdir, request.limits, request.read_roots)
         import torch
 
         simcuda.install(request.gpu, real_gpu=bool(torch.cuda.is_available()))

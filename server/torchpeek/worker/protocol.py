@@ -48,6 +48,11 @@ class PreviewRequest:
     limits: Limits = field(default_factory=Limits)
     gpu: SimGpu = field(default_factory=SimGpu)
     modes: tuple[str, ...] = ("meta", "real")
+    # The user's project: folders a preview may read (never write), the folder
+    # it runs in, and where its imports are looked up first.
+    read_roots: tuple[str, ...] = ()
+    cwd: str = ""
+    sys_path: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PreviewRequest:
@@ -65,6 +70,9 @@ class PreviewRequest:
             limits=limits,
             gpu=SimGpu(**gpu_raw),
             modes=tuple(data.get("modes", ("meta", "real"))),
+            read_roots=tuple(str(r) for r in data.get("read_roots", ())),
+            cwd=str(data.get("cwd", "")),
+            sys_path=tuple(str(r) for r in data.get("sys_path", ())),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import errno
 import os
 import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .protocol import Limits
@@ -130,8 +130,8 @@ def _add_rule(ruleset: int, path: str, allowed: int) -> bool:
         os.close(fd)
 
 
-def apply_landlock(workdir: str) -> dict[str, Any]:
-    """Reads only from system and Python locations, writes only in ``workdir``, no TCP."""
+def apply_landlock(workdir: str, read_roots: Sequence[str] = ()) -> dict[str, Any]:
+    """Reads only from system, Python and ``read_roots`` locations, writes only in ``workdir``."""
     abi = _LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
     if abi < 1:
         return _layer(False, f"Landlock unavailable: {os.strerror(ctypes.get_errno())}")
@@ -146,7 +146,7 @@ def apply_landlock(workdir: str) -> dict[str, Any]:
     if ruleset < 0:
         return _layer(False, f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
     try:
-        for root in _read_roots():
+        for root in [*_read_roots(), *read_roots]:
             _add_rule(ruleset, root, FS_EXECUTE | FS_READ_FILE | FS_READ_DIR)
         _add_rule(ruleset, "/dev/null", FS_READ_FILE | FS_WRITE_FILE)
         _add_rule(ruleset, workdir, fs)
@@ -297,13 +297,18 @@ def die_with_parent() -> None:
     _LIBC.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
-def confine(workdir: str, limits: Limits) -> dict[str, dict[str, Any]]:
-    """Apply every layer in order; returns what is active."""
+def confine(
+    workdir: str, limits: Limits, read_roots: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Apply every layer in order; returns what is active.
+
+    ``read_roots`` are the user's project folders: readable, never writable.
+    """
     die_with_parent()
     os.chdir(workdir)
     layers = {"namespaces": unshare_namespaces(), "rlimits": set_rlimits(limits)}
     _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    layers["landlock"] = apply_landlock(workdir)
+    layers["landlock"] = apply_landlock(workdir, read_roots)
     layers["seccomp"] = apply_seccomp()
     layers["workdir"] = _layer(True, "private temporary working directory")
     layers["audit"] = add_audit_hook(workdir)
