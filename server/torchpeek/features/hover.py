@@ -104,8 +104,16 @@ async def preview_at(
     offset = prefix.count("\n")
     column = doc.position_codec.position_from_client_units(doc.lines, position).character
     filename = to_fs_path(doc.uri) or doc.uri
+    folders = tuple(str(root) for root in ls.workspace_roots())
     found = await ls.preview.preview_source(
-        doc.uri, doc.version, prefix + doc.source, position.line + offset, column, filename, expr
+        doc.uri,
+        doc.version,
+        prefix + doc.source,
+        position.line + offset,
+        column,
+        filename,
+        expr,
+        folders,
     )
     if found is None:
         return None

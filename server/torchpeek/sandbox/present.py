@@ -7,7 +7,23 @@ from typing import Any
 MODE_TEXT = {
     "meta": "shape-only run on fake (meta) tensors, no memory used",
     "real": "ran on the real CPU (the code needs actual values)",
+    "recorded": "recorded by an earlier run of this version of the file",
 }
+
+
+def provenance(result: dict[str, Any], line_offset: int = 0) -> list[str]:
+    """How the run reached the line: the call that led there, a loop's first pass, an entry."""
+    reached = result.get("reached") or {}
+    lines = []
+    if reached.get("entry"):
+        lines.append(f"_reached by torchpeek: {reached['entry']}_")
+    elif reached.get("via_line"):
+        where = int(reached["via_line"]) - line_offset
+        lines.append(f"_first call, via `{reached.get('via', '')}` (line {where})_")
+    if reached.get("loop_line"):
+        lines.append(f"_first pass of the loop at line {int(reached['loop_line']) - line_offset}_")
+    lines += [f"_{note}_" for note in result.get("notes", [])]
+    return lines
 
 
 def value_line(value: dict[str, Any]) -> str:
@@ -75,9 +91,12 @@ def hover_markdown(
 ) -> str:
     """The full hover text for a result."""
     if not result.get("ok"):
-        return f"`{expr}`: " + error_markdown(result.get("error", {}), line_offset)
+        error = result.get("error", {})
+        if error.get("type") == "NotReached":
+            return f"`{expr}`: not reached — {error.get('summary', '')}"
+        return f"`{expr}`: " + error_markdown(error, line_offset)
     value = result["value"]
-    lines = [f"`{expr}`: `{value_line(value)}`"]
+    lines = [f"`{expr}`: `{value_line(value)}`", *provenance(result, line_offset)]
     if result.get("simulated_gpu"):
         lines.append("_value from a simulated GPU (no CUDA device on this machine)_")
     lines += _items(value)

@@ -1,8 +1,10 @@
-"""Cut a Python document down to a preview program for one hover position.
+"""What a hover asks the worker: the document, the hovered line and the expression there.
 
-The program is the document's top-level statements up to and including the
-one under the cursor; the hovered name (or dotted expression) is evaluated
-after it. Later statements, even broken ones, are never run. No torch here.
+The whole document runs in the worker (as ``__main__``) and the value is taken
+right after the hovered line first runs, in whatever frame runs it. Here the
+server only finds the expression under the cursor: a name, an attribute chain
+or a subscript (``model[0].weight.grad``). Calls are left to selections, since a
+call can have side effects. No parsing of the document and no torch here.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import re
 from dataclasses import dataclass
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-DOTTED_BEFORE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\s*\.\s*)*$")
-MAX_REPARSE = 8
+MAX_EXPR = 200
 
 
 @dataclass(frozen=True)
 class PreviewProgram:
-    """What the worker runs and shows, with the hovered span (0-based line, columns)."""
+    """What the worker runs and shows, with the hovered span (0-based line, columns).
 
-    prelude: str
-    target: str
+    ``target_line`` is the 1-based line in ``source`` (0: show ``expr`` after
+    the whole source has run).
+    """
+
+    source: str
     target_line: int
     expr: str
     line: int
@@ -30,49 +34,92 @@ class PreviewProgram:
     end: int
 
 
+def _in_comment_or_string(text: str, column: int) -> bool:
+    """Whether ``column`` sits in a ``#`` comment or a string literal of this line."""
+    quote = ""
+    index = 0
+    while index < min(column, len(text)):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                quote = ""
+        elif char == "#":
+            return True
+        elif char in "'\"":
+            quote = text[index : index + 3] if text.startswith(char * 3, index) else char
+            index += len(quote) - 1
+        index += 1
+    return bool(quote)
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index >= 0 and text[index] in " \t":
+        index -= 1
+    return index
+
+
+def _open_bracket(text: str, close: int) -> int:
+    """Index of the ``[`` matching the ``]`` at ``close`` (-1 when unbalanced)."""
+    depth = 0
+    for index in range(close, -1, -1):
+        depth += {"]": 1, "[": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return -1
+
+
+def _chain_start(text: str, start: int) -> int:
+    """Extend a name leftwards over ``.attr`` and ``[...]`` links; -1 if the chain has a call."""
+    position = start
+    while True:
+        index = _skip_space(text, position - 1)
+        if index < 0 or text[index] != ".":
+            return position
+        index = _skip_space(text, index - 1)
+        while index >= 0 and text[index] == "]":
+            opened = _open_bracket(text, index)
+            if opened < 0:
+                return position
+            index = _skip_space(text, opened - 1)
+        if index >= 0 and text[index] == ")":
+            return -1
+        name = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", text[: index + 1])
+        if name is None:
+            return position if index >= 0 and text[index] in "'\"" else -1
+        if name.start() > 0 and text[name.start() - 1].isdigit():
+            return -1
+        position = name.start()
+
+
+def _has_call(expr: str) -> bool:
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return True
+    return any(isinstance(node, (ast.Call, ast.Await, ast.NamedExpr)) for node in ast.walk(tree))
+
+
 def hovered_expression(line_text: str, column: int) -> tuple[str, int, int] | None:
-    """The dotted name under ``column`` (``x.shape`` when hovering ``shape``) and its span."""
+    """The expression under ``column`` (``model[0].weight.grad`` when hovering ``grad``) and its span."""
     match = next((m for m in IDENT.finditer(line_text) if m.start() <= column <= m.end()), None)
     if match is None or keyword.iskeyword(match.group(0)):
         return None
-    before = line_text[: match.start()]
-    if before[-1:].isdigit():
+    if match.start() > 0 and line_text[match.start() - 1].isdigit():
         return None
-    chain = DOTTED_BEFORE.search(before)
-    head = chain.group(0) if chain else ""
-    rest = before[: len(before) - len(head)].rstrip()
-    if (not head and before.rstrip().endswith(".")) or rest.endswith("."):
+    if _in_comment_or_string(line_text, match.start()):
         return None
-    return head.replace(" ", "") + match.group(0), match.start() - len(head), match.end()
-
-
-def _parse_prefix(lines: list[str], need: int) -> ast.Module | None:
-    """Parse as much of the document as parses, always covering line index ``need``."""
-    end = len(lines)
-    for _ in range(MAX_REPARSE):
-        try:
-            return ast.parse("".join(lines[:end]))
-        except SyntaxError as error:
-            bad = (error.lineno or end) - 1
-            if bad <= need:
-                return None
-            end = bad
-    return None
-
-
-def _statement_at(module: ast.Module, line: int) -> ast.stmt | None:
-    for statement in module.body:
-        last = statement.end_lineno or statement.lineno
-        if statement.lineno - 1 <= line <= last - 1:
-            return statement
-    return None
-
-
-def _inside_body(statement: ast.stmt, line: int) -> bool:
-    """Hovering a name inside a def or class body: its locals don't exist at top level."""
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return line > statement.lineno - 1
-    return False
+    start = _chain_start(line_text, match.start())
+    if start < 0:
+        return None
+    expr = re.sub(r"\s+", "", line_text[start : match.end()])
+    if len(expr) > MAX_EXPR or _has_call(expr):
+        expr, start = match.group(0), match.start()
+        if line_text[: match.start()].rstrip().endswith("."):
+            return None
+    return expr, start, match.end()
 
 
 def build_program(
@@ -82,28 +129,13 @@ def build_program(
 
     ``expr`` overrides the hovered name, e.g. with the text of a selection.
     """
-    lines = source.splitlines(keepends=True)
-    if line >= len(lines):
+    lines = source.splitlines()
+    if not 0 <= line < len(lines):
         return None
-    found = hovered_expression(lines[line].rstrip("\r\n"), column)
+    found = hovered_expression(lines[line], column)
     if expr is not None:
-        found = (expr, column, column)
-    if found is None:
+        found = (expr.strip(), column, column)
+    if found is None or not found[0]:
         return None
-    module = _parse_prefix(lines, line)
-    statement = _statement_at(module, line) if module else None
-    if statement is None or isinstance(statement, (ast.Import, ast.ImportFrom)):
-        return None
-    if _inside_body(statement, line):
-        return None
-    first, last = statement.lineno - 1, (statement.end_lineno or statement.lineno)
-    expr, start, end = found
-    return PreviewProgram(
-        prelude="".join(lines[:first]),
-        target="".join(lines[first:last]),
-        target_line=first,
-        expr=expr,
-        line=line,
-        start=start,
-        end=end,
-    )
+    text, start, end = found
+    return PreviewProgram(source, line + 1, text, line, start, end)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..sandbox.client import WorkerClient, WorkerGone
 from ..sandbox.present import hover_markdown, value_line
 from ..sandbox.program import PreviewProgram, build_program
+from ..sandbox.project import RecordedValues, project_paths
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -42,6 +43,7 @@ class PreviewService:
         self.warming = False
         self.state = "starting"
         self.snippets_to_warm: list[Snippet] = []
+        self.recorded = RecordedValues()
 
     # -- lifecycle ------------------------------------------------------------
     def _new_client(self, python: str) -> WorkerClient:
@@ -98,21 +100,27 @@ class PreviewService:
             asyncio.get_running_loop().create_task(self.warm_snippets(self.snippets_to_warm))
 
     # -- requests ---------------------------------------------------------------
-    def _request(self, program: PreviewProgram, filename: str) -> dict[str, Any]:
+    def _request(
+        self, program: PreviewProgram, filename: str, folders: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         preview = self.settings.preview
         return {
             "op": "preview",
-            "prelude": program.prelude,
-            "target": program.target,
-            "target_line": program.target_line,
+            "source": program.source,
+            "line": program.target_line,
             "expr": program.expr,
             "filename": filename,
             "limits": {"timeout_ms": preview.timeout_ms, "memory_mb": preview.memory_mb},
             "gpu": _gpu_json(self.settings),
+            **project_paths(filename, folders),
         }
 
     async def run_program(
-        self, key: tuple[Any, ...], program: PreviewProgram, filename: str
+        self,
+        key: tuple[Any, ...],
+        program: PreviewProgram,
+        filename: str,
+        folders: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Run (or reuse) one preview; a newer request on the same document cancels this one."""
         if key in self.cache:
@@ -123,7 +131,7 @@ class PreviewService:
         if older is not None and not older.done():
             older.cancel()
         task = asyncio.get_running_loop().create_task(
-            self.client.request(self._request(program, filename))
+            self.client.request(self._request(program, filename, folders))
         )
         self.inflight[uri] = task
         try:
@@ -157,16 +165,22 @@ class PreviewService:
         column: int,
         filename: str,
         expr: str | None = None,
+        folders: tuple[str, ...] = (),
     ) -> tuple[PreviewProgram, dict[str, Any]] | None:
         program = build_program(source, line, column, expr)
         if program is None:
             return None
         key = (uri, version, program.target_line, program.expr)
+        recorded = self.recorded.lookup(uri, version, program.target_line, program.expr)
+        if recorded is not None and key not in self.cache:
+            return program, recorded
         self.last_user_request = time.monotonic()
         try:
-            return program, await self.run_program(key, program, filename)
+            result = await self.run_program(key, program, filename, folders)
         finally:
             self.last_user_request = time.monotonic()
+        self.recorded.keep(uri, version, result)
+        return program, result
 
     def as_json(
         self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
@@ -197,8 +211,8 @@ class PreviewService:
         if preview is None or not preview.expr:
             return None
         body = fill_placeholders(snippet.default_body)
-        prelude = "\n".join([preview.setup, *snippet.imports, body, preview.after, ""])
-        return PreviewProgram(prelude, "", 0, preview.expr, 0, 0, 0)
+        source = "\n".join([preview.setup, *snippet.imports, body, preview.after, ""])
+        return PreviewProgram(source, 0, preview.expr, 0, 0, 0)
 
     async def snippet_result(self, snippet: Snippet) -> dict[str, Any] | None:
         """Run a snippet's preview fixture (cached per snippet and torch version)."""

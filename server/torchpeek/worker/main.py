@@ -106,7 +106,7 @@ def warm_up() -> float:
     started = time.perf_counter()
     program = WARM_UP_PROGRAM
     for expr in ("y", "z.sum().item()"):
-        run_preview(PreviewRequest(id=0, prelude=program, target="", expr=expr))
+        run_preview(PreviewRequest(id=0, source=program, expr=expr))
     return (time.perf_counter() - started) * 1000
 
 

@@ -37,13 +37,15 @@ class SimGpu:
 
 @dataclass(frozen=True)
 class PreviewRequest:
-    """Run ``prelude`` then ``target`` (its first line is ``target_line``, 0-based), show ``expr``."""
+    """Run ``source`` as ``__main__`` and show ``expr`` right after 1-based ``line`` first runs.
+
+    ``line`` 0 shows ``expr`` after the whole source has run (snippet previews).
+    """
 
     id: int
-    prelude: str
-    target: str
+    source: str
     expr: str
-    target_line: int = 0
+    line: int = 0
     filename: str = "<document>"
     limits: Limits = field(default_factory=Limits)
     gpu: SimGpu = field(default_factory=SimGpu)
@@ -60,12 +62,14 @@ class PreviewRequest:
         gpu_raw = dict(data.get("gpu", {}))
         if "capability" in gpu_raw:
             gpu_raw["capability"] = tuple(gpu_raw["capability"])
+        source = data.get("source")
+        if source is None:  # a straight program: prelude and target, value shown at the end
+            source = str(data.get("prelude", "")) + str(data.get("target", ""))
         return cls(
             id=int(data["id"]),
-            prelude=str(data.get("prelude", "")),
-            target=str(data.get("target", "")),
+            source=str(source),
             expr=str(data.get("expr", "")),
-            target_line=int(data.get("target_line", 0)),
+            line=int(data.get("line", 0)),
             filename=str(data.get("filename", "<document>")),
             limits=limits,
             gpu=SimGpu(**gpu_raw),

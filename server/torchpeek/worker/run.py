@@ -19,10 +19,15 @@ import torch
 
 from . import simcuda
 from .describe import describe, size_text
+from .entry import Unreachable, reach
+from .program import Program
 from .protocol import PreviewRequest
+from .semantics import Notes, mirror_folder, preview_semantics
+from .trace import Capture, Captured, Target, Tracer
 
 RESOURCE_ERRORS = (MemoryError,)
 MAX_LAYERS = 40
+MAX_ROWS = 4000
 
 
 @dataclass
@@ -47,7 +52,7 @@ class LayerLog:
     def post(self, module: torch.nn.Module, args: Any, output: Any) -> None:
         if self.stack:
             self.stack.pop()
-        if any(True for _ in module.children()) or len(self.rows) >= MAX_LAYERS:
+        if any(True for _ in module.children()) or len(self.rows) >= MAX_ROWS:
             return
         shape = (
             size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
@@ -96,10 +101,6 @@ def _phase_context(mode: str) -> contextlib.ExitStack:
     return stack
 
 
-def _compile(source: str, first_line: int, filename: str) -> Any:
-    return compile("\n" * first_line + source, filename, "exec")
-
-
 def _error_info(
     error: BaseException, filename: str, culprit: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -120,31 +121,135 @@ def _error_info(
     return info
 
 
-def run_phase(request: PreviewRequest, mode: str) -> dict[str, Any]:
-    """Execute the program once in ``mode`` ("meta" or "real") and describe ``expr``."""
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    log = LayerLog()
+class Run:
+    """One execution of the document in one mode, stopped at the hovered line."""
+
+    def __init__(self, request: PreviewRequest, mode: str, program: Program) -> None:
+        self.request = request
+        self.mode = mode
+        self.program = program
+        self.log = LayerLog()
+        self.notes = Notes()
+        self.mark = 0
+        self.tracer = Tracer(
+            request.filename, program.lines, program.fresh_sites(), describe,
+            evaluate=self._evaluate, on_mark=self._on_mark, target=program.target,
+        )  # fmt: skip
+        self.namespace: dict[str, Any] = {
+            "__name__": "__main__",
+            "__file__": request.filename,
+            "__builtins__": builtins,
+            "__torchpeek__": self.tracer,
+        }
+
+    def _evaluate(self, frame: Any) -> Any:
+        return eval(compile(self.request.expr, "<hover>", "eval"), frame.f_globals, frame.f_locals)
+
+    def _on_mark(self, frame: Any) -> None:
+        self.log.name_modules(frame.f_globals)
+        self.log.name_modules(frame.f_locals)
+        self.mark = len(self.log.rows)
+
+    def execute(self) -> dict[str, Any]:
+        """Run the file, then (if needed) the entry that reaches the line; describe the answer."""
+        error: BaseException | None = None
+        how = ""
+        with _phase_context(self.mode), preview_semantics(
+            self.request.filename, self.request.sys_path, self.notes
+        ), _hooks(self.log):
+            try:
+                exec(self.program.code, self.namespace)
+            except Captured:
+                pass
+            except BaseException as caught:  # noqa: BLE001 - SystemExit included
+                error = caught
+            if self.tracer.capture is None and self._needs_entry(error):
+                assert self.program.target is not None
+                self.tracer.recording = False  # values from an assumed input are not the file's
+                try:
+                    how = reach(self.namespace, self.program.index(), self.tracer)
+                except Unreachable as why:
+                    return self._unreachable(str(why), error)
+            return self._answer(error, how)
+
+    def _needs_entry(self, error: BaseException | None) -> bool:
+        target = self.program.target
+        return target is not None and bool(target.function) and (
+            error is None or isinstance(error, SystemExit) or self.program.target_defined(self.namespace)
+        )
+
+    def _unreachable(self, why: str, error: BaseException | None) -> dict[str, Any]:
+        if error is not None and not isinstance(error, SystemExit):
+            return self._failure(error)
+        return {
+            "ok": False,
+            "mode": self.mode,
+            "error": {"type": "NotReached", "summary": why, "message": why, "line": None},
+        }
+
+    def _failure(self, error: BaseException) -> dict[str, Any]:
+        if not self.log.names:
+            self.log.name_modules(self.namespace)
+        info = _error_info(error, self.request.filename, self.log.culprit())
+        return {"ok": False, "mode": self.mode, "error": info}
+
+    def _answer(self, error: BaseException | None, how: str) -> dict[str, Any]:
+        capture = self.tracer.capture
+        if capture is None:
+            if self.program.target is not None:
+                if error is not None:
+                    return self._failure(error)
+                why = "the file's run finished without reaching this line"
+                return self._unreachable(why, None)
+            if error is not None:
+                return self._failure(error)
+            capture = Capture(value=None)
+            try:
+                capture.value = eval(compile(self.request.expr, "<hover>", "eval"), self.namespace)
+            except Exception as failed:  # noqa: BLE001
+                capture.error = failed
+        if capture.error is not None:
+            return self._failure(capture.error)
+        return self._result(capture, how)
+
+    def _result(self, capture: Capture, how: str) -> dict[str, Any]:
+        result: dict[str, Any] = {"ok": True, "mode": self.mode, "value": describe(capture.value)}
+        target = self.program.target
+        if target is not None:
+            result["reached"] = _reached(target, capture, how)
+        if simcuda.PHASE.used_simulated_gpu:
+            result["simulated_gpu"] = True
+        rows = self.log.rows[self.mark : self.mark + MAX_LAYERS]
+        if len(rows) >= 2 and target is not None and target.statement == "after":
+            result["layers"] = rows
+        if self.notes.items:
+            result["notes"] = self.notes.items
+        if self.tracer.recorded:
+            result["recorded"] = {str(k): v for k, v in self.tracer.recorded.items()}
+        return result
+
+
+def _reached(target: Target, capture: Capture, how: str) -> dict[str, Any]:
+    """How the run got to the line: first call via a line of the file, a loop, an entry."""
+    reached: dict[str, Any] = {"frame": capture.frame_kind}
+    if how:
+        reached["entry"] = how
+    elif capture.via is not None and capture.frame_kind == "call":
+        reached["via_line"], reached["via"] = capture.via
+    if target.loop_line is not None:
+        reached["loop_line"] = target.loop_line
+    return reached
+
+
+def run_phase(request: PreviewRequest, mode: str, program: Program | None = None) -> dict[str, Any]:
+    """Execute the document once in ``mode`` ("meta" or "real") and describe ``expr``."""
     simcuda.PHASE.used_simulated_gpu = False
     started = time.perf_counter()
     try:
-        with _phase_context(mode):
-            exec(_compile(request.prelude, 0, request.filename), namespace)
-            log.name_modules(namespace)
-            with _hooks(log):
-                exec(_compile(request.target, request.target_line, request.filename), namespace)
-            value = eval(compile(request.expr, "<hover>", "eval"), namespace)
-            described = describe(value)
-    except BaseException as error:  # noqa: BLE001 - every failure is a result to show
-        return {
-            "ok": False,
-            "mode": mode,
-            "error": _error_info(error, request.filename, log.culprit()),
-        }
-    result: dict[str, Any] = {"ok": True, "mode": mode, "value": described}
-    if simcuda.PHASE.used_simulated_gpu:
-        result["simulated_gpu"] = True
-    if len(log.rows) >= 2:
-        result["layers"] = log.rows
+        program = program or Program.build(request)
+    except SyntaxError as error:
+        return {"ok": False, "mode": mode, "error": _error_info(error, request.filename, None)}
+    result = Run(request, mode, program).execute()
     result["run_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
 
@@ -168,15 +273,24 @@ FINAL_ERRORS = {
     "PermissionError",
     "SystemExit",
     "RecursionError",
+    "NotReached",
 }
 
 
 def run_preview(request: PreviewRequest) -> dict[str, Any]:
     """Shape-only first; fall back to the real CPU when the fake run cannot answer."""
-    first = run_phase(request, request.modes[0])
+    try:
+        program = Program.build(request)
+    except SyntaxError as error:
+        return {"ok": False, "mode": "meta", "error": _error_info(error, request.filename, None)}
+    mirror_folder(request.cwd)
+    if request.line and program.target is None:
+        why = "nothing runs on this line (a blank line, a comment or inside a string)"
+        return {"ok": False, "mode": "meta", "error": {"type": "NotReached", "summary": why, "message": why}}
+    first = run_phase(request, request.modes[0], program)
     if first["ok"] or len(request.modes) < 2 or first["error"]["type"] in FINAL_ERRORS:
         return first
-    second = run_phase(request, request.modes[1])
+    second = run_phase(request, request.modes[1], program)
     if second["ok"]:
         second["fallback"] = first["error"]["summary"]
         return second

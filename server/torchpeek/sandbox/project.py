@@ -1,0 +1,62 @@
+"""The user's project as a preview sees it, and the values one run of a version recorded.
+
+``project_paths`` says where a preview runs and what it may read: the
+document's folder (its working directory for relative paths), the workspace
+folders and their ``src/`` layouts first on ``sys.path``, all of them readable
+and none writable. ``RecordedValues`` keeps, per document version, the first
+value of every name a run assigned on its way to the hovered line, so a later
+hover of one of those names needs no new run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import Any
+
+MAX_VERSIONS = 16
+
+
+def project_paths(filename: str, folders: tuple[str, ...]) -> dict[str, Any]:
+    """``cwd``, ``sys_path`` and ``read_roots`` of a preview of ``filename``."""
+    here = os.path.dirname(filename) if os.path.isabs(filename) else ""
+    roots = [r for r in dict.fromkeys([*folders, here]) if r and os.path.isdir(r)]
+    path = [here] if here else []
+    for root in folders:
+        path.append(root)
+        src = os.path.join(root, "src")
+        if os.path.isdir(src):
+            path.append(src)
+    return {
+        "cwd": here,
+        "sys_path": [p for p in dict.fromkeys(path) if p],
+        "read_roots": roots,
+    }
+
+
+class RecordedValues:
+    """First values of assigned names, per (document, version), from earlier runs."""
+
+    def __init__(self) -> None:
+        self.versions: OrderedDict[tuple[str, Any], dict[str, Any]] = OrderedDict()
+
+    def keep(self, uri: str, version: Any, result: dict[str, Any]) -> None:
+        recorded = result.get("recorded")
+        if not result.get("ok") or not isinstance(recorded, dict):
+            return
+        key = (uri, version)
+        into = self.versions.setdefault(key, {})
+        for line, names in recorded.items():
+            if isinstance(names, dict):
+                into.setdefault(str(line), {}).update(names)
+        self.versions.move_to_end(key)
+        while len(self.versions) > MAX_VERSIONS:
+            self.versions.popitem(last=False)
+
+    def lookup(self, uri: str, version: Any, line: int, expr: str) -> dict[str, Any] | None:
+        """A result for ``expr`` assigned on 1-based ``line``, if a run of this version saw it."""
+        names = self.versions.get((uri, version), {}).get(str(line), {})
+        value = names.get(expr)
+        if value is None:
+            return None
+        return {"ok": True, "mode": "recorded", "value": value, "reached": {"frame": "recorded"}}

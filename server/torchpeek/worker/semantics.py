@@ -1,0 +1,124 @@
+"""What a preview changes about the program it runs, so training scripts preview in a sandbox.
+
+- the document runs as ``__main__`` with ``sys.argv = [path]``, so ``argparse``
+  sees no command-line arguments and uses its defaults;
+- its folder, the workspace folders and their ``src/`` come first on ``sys.path``;
+- ``DataLoader`` workers run in-process (``num_workers=0``): a preview may not
+  start processes;
+- ``torch.compile`` returns the eager function or module;
+- pretrained weights that cannot be fetched leave the model randomly
+  initialised, with a note (shapes do not depend on the weights);
+- it runs in its private scratch directory, which holds a link to every entry
+  of the document's folder: relative reads (``data/train.csv``,
+  ``torch.load("ckpt.pt")``) find the user's files, new files land in the
+  scratch directory, and writing into the user's files fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+
+MAX_LINKS = 1000
+
+
+def mirror_folder(folder: str) -> None:
+    """Link each entry of ``folder`` into the current (scratch) directory."""
+    if not folder or not os.path.isdir(folder):
+        return
+    try:
+        names = os.listdir(folder)[:MAX_LINKS]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.symlink(os.path.join(folder, name), name)
+
+
+class RandomWeights(dict):  # type: ignore[type-arg]
+    """Stands in for a state dict that could not be downloaded."""
+
+
+class Notes:
+    """Things the preview changed that the hover should mention."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, text: str) -> None:
+        if text not in self.items:
+            self.items.append(text)
+
+
+def _compile(notes: Notes) -> Any:
+    def compile_eagerly(model: Any = None, **_: Any) -> Any:
+        notes.add("`torch.compile` returns the eager code in a preview")
+        if model is None:
+            return lambda fn: fn
+        return model
+
+    return compile_eagerly
+
+
+def _no_download(notes: Notes) -> Any:
+    def load_state_dict_from_url(url: str, *args: Any, **kwargs: Any) -> Any:
+        name = os.path.basename(str(url))
+        notes.add(f"pretrained weights `{name}` are not fetched in a preview: random initialisation")
+        return RandomWeights()
+
+    return load_state_dict_from_url
+
+
+def _patched_load_state_dict(original: Any) -> Any:
+    def load_state_dict(self: torch.nn.Module, state_dict: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(state_dict, RandomWeights):
+            return torch.nn.modules.module._IncompatibleKeys([], [])
+        return original(self, state_dict, *args, **kwargs)
+
+    return load_state_dict
+
+
+def _in_process_loader(original: Any) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        if kwargs.get("num_workers"):
+            kwargs["num_workers"] = 0
+            kwargs.pop("prefetch_factor", None)
+            kwargs.pop("persistent_workers", None)
+        original(self, *args, **kwargs)
+
+    return __init__
+
+
+@contextlib.contextmanager
+def _swap(owner: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
+
+
+@contextlib.contextmanager
+def preview_semantics(filename: str, paths: tuple[str, ...], notes: Notes) -> Iterator[None]:
+    """Apply the preview's rules for the duration of one run."""
+    import torch.hub
+    import torch.utils.data
+
+    loader = torch.utils.data.DataLoader
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_swap(sys, "argv", [filename]))
+        stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
+        stack.enter_context(_swap(torch, "compile", _compile(notes)))
+        stack.enter_context(_swap(torch.hub, "load_state_dict_from_url", _no_download(notes)))
+        stack.enter_context(
+            _swap(torch.nn.Module, "load_state_dict", _patched_load_state_dict(torch.nn.Module.load_state_dict))
+        )
+        stack.enter_context(_swap(loader, "__init__", _in_process_loader(loader.__init__)))
+        yield

@@ -1,0 +1,363 @@
+"""The tracer: capture a value right after a given line of the document first runs, in any frame.
+
+Instead of a trace function (which would slow every frame of torch too), the
+document's syntax tree gets small probe statements before it is compiled:
+
+- one *target* probe at the hovered line. Where it goes depends on the line:
+  after an assignment to the hovered name, at the start of the body for a
+  ``def`` parameter, a ``for`` target, a ``with ... as`` name or an
+  ``except ... as`` name, and before any other statement (so ``return
+  self.fc(h)`` shows ``h`` as it is when the line is reached);
+- *record* probes after every other assignment, which note the first value of
+  each assigned name, so one run can answer later hovers of the same version.
+
+A probe is a call of ``__torchpeek__(site)``; it reads the caller's frame, so it
+sees locals, closures and globals exactly as the line does. Once the target
+probe has fired the run stops (``Captured``), so the rest of a loop or of the
+file never executes. Line numbers are untouched: tracebacks stay exact.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+MAX_RECORDED = 400
+PROBE = "__torchpeek__"
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+class Captured(BaseException):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by the target probe to stop the program once the value is taken."""
+
+
+@dataclass
+class Site:
+    """One probe: where it sits and what it takes (``mark`` notes the start of the target)."""
+
+    line: int
+    names: tuple[str, ...] = ()
+    target: bool = False
+    done: bool = False
+    mark: bool = False
+
+
+@dataclass
+class Target:
+    """Where the hovered value is taken, as found in the syntax tree."""
+
+    line: int
+    expr: str
+    statement: str = ""
+    loop_line: int | None = None
+    function: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class Capture:
+    """The hovered value (or the error evaluating it) and how the run got there."""
+
+    value: Any = None
+    error: BaseException | None = None
+    frame_kind: str = "module"
+    via: tuple[int, str] | None = None
+
+
+def _assigned_names(node: ast.AST) -> list[str]:
+    """Plain names bound by an assignment target (``a``, ``a, (b, c)``, ``*rest``)."""
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for elt in node.elts for n in _assigned_names(elt)]
+    if isinstance(node, ast.Starred):
+        return _assigned_names(node.value)
+    return []
+
+
+def statement_targets(statement: ast.stmt) -> list[str]:
+    """Names an assignment-like statement binds."""
+    if isinstance(statement, ast.Assign):
+        return [n for t in statement.targets for n in _assigned_names(t)]
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)) and (
+        not isinstance(statement, ast.AnnAssign) or statement.value is not None
+    ):
+        return _assigned_names(statement.target)
+    return []
+
+
+def _chain_root(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _target_roots(statement: ast.stmt) -> set[str]:
+    """Root names of attribute and subscript targets (``self`` in ``self.fc = ...``)."""
+    targets: list[ast.AST] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        targets = [statement.target]
+    roots = set()
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+                roots.add(_chain_root(node))
+    return roots
+
+
+def _root_name(expr: str) -> str:
+    try:
+        node: ast.AST = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return ""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = function.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return names
+
+
+def _header_end(statement: ast.stmt) -> int:
+    """The last line of a compound statement's header (before its body)."""
+    body = getattr(statement, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        return max(statement.lineno, body[0].lineno - 1)
+    return statement.end_lineno or statement.lineno
+
+
+def _probe(site_id: int, line: int) -> ast.stmt:
+    call = ast.Call(ast.Name(PROBE, ast.Load()), [ast.Constant(site_id)], [])
+    return ast.Expr(call, lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
+
+
+def _has_docstring(body: list[ast.stmt]) -> bool:
+    first = body[0] if body else None
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+
+
+@dataclass
+class Instrumenter:
+    """Inserts the probes into a parsed module and describes the target."""
+
+    line: int
+    expr: str
+    sites: list[Site] = field(default_factory=list)
+    target: Target | None = None
+    scope: list[ast.AST] = field(default_factory=list)
+
+    def site(self, line: int, names: tuple[str, ...] = (), target: bool = False) -> int:
+        self.sites.append(Site(line, names, target))
+        return len(self.sites) - 1
+
+    def module(self, tree: ast.Module) -> ast.Module:
+        tree.body = self.block(tree.body)
+        return tree
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for statement in body:
+            before, after = self.visit(statement)
+            out += [*before, statement, *after]
+        return out
+
+    def _mark_target(self, statement: ast.stmt, where: str) -> int:
+        loop = None
+        for outer in reversed(self.scope):
+            if isinstance(outer, FUNCTIONS + (ast.ClassDef,)):
+                break
+            if isinstance(outer, LOOPS):
+                loop = outer
+                break
+        functions = [s for s in self.scope if isinstance(s, FUNCTIONS + (ast.ClassDef,))]
+        self.target = Target(
+            line=self.line,
+            expr=self.expr,
+            statement=where,
+            loop_line=loop.lineno if loop is not None else None,
+            function=tuple(getattr(s, "name", "<lambda>") for s in functions),
+        )
+        return self.site(self.line, target=True)
+
+    def visit(self, statement: ast.stmt) -> tuple[list[ast.stmt], list[ast.stmt]]:
+        """Probes to put before and after ``statement``; recurses into its bodies."""
+        first, last = statement.lineno, statement.end_lineno or statement.lineno
+        covers = self.target is None and first <= self.line <= last
+        if covers and self.line <= _header_end(statement):
+            return self._at_header(statement)
+        self.scope.append(statement)
+        try:
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(statement, name, self.block(inner))
+            for handler in getattr(statement, "handlers", []):
+                handler.body = self._handler(handler)
+            for case in getattr(statement, "cases", []):
+                case.body = self.block(case.body)
+        finally:
+            self.scope.pop()
+        names = tuple(statement_targets(statement))
+        if names and len(self.sites) < MAX_RECORDED:
+            return [], [_probe(self.site(last, names), last)]
+        return [], []
+
+    def _handler(self, handler: ast.ExceptHandler) -> list[ast.stmt]:
+        if self.target is None and handler.lineno <= self.line < handler.body[0].lineno:
+            site = self._mark_target(handler, "except")
+            return [_probe(site, self.line), *self.block(handler.body)]
+        return self.block(handler.body)
+
+    def _at_header(self, statement: ast.stmt) -> tuple[list[ast.stmt], list[ast.stmt]]:
+        """The hovered line is this statement's header (or the whole simple statement)."""
+        root = _root_name(self.expr)
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if root in _params(statement):
+                return [], self._enter_body(statement, "def", tuple(_params(statement)))
+            return [], [_probe(self._mark_target(statement, "after"), self.line)]
+        bound = _body_bound(statement)
+        if bound is not None and root in bound:
+            return [], self._enter_body(statement, type(statement).__name__.lower(), ())
+        if root in statement_targets(statement) or root in _target_roots(statement) or isinstance(
+            statement, (ast.Import, ast.ImportFrom, ast.ClassDef)
+        ):
+            self._recurse_bodies(statement)
+            self.sites.append(Site(self.line, mark=True))
+            mark = _probe(len(self.sites) - 1, self.line)
+            return [mark], [_probe(self._mark_target(statement, "after"), self.line)]
+        self._recurse_bodies(statement)
+        return [_probe(self._mark_target(statement, "before"), self.line)], []
+
+    def _recurse_bodies(self, statement: ast.stmt) -> None:
+        self.scope.append(statement)
+        try:
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(statement, name, self.block(inner))
+        finally:
+            self.scope.pop()
+
+    def _enter_body(
+        self, statement: ast.stmt, where: str, params: tuple[str, ...]
+    ) -> list[ast.stmt]:
+        """Put the target probe first in the body (after a docstring); probe the rest."""
+        self.scope.append(statement)
+        try:
+            site = self._mark_target(statement, where)
+        finally:
+            self.scope.pop()
+        if self.target is not None:
+            self.target.params = params
+        body: list[ast.stmt] = statement.body  # type: ignore[attr-defined]
+        keep = 1 if _has_docstring(body) else 0
+        self._recurse_bodies(statement)
+        body = statement.body  # type: ignore[attr-defined]
+        statement.body = [*body[:keep], _probe(site, self.line), *body[keep:]]  # type: ignore[attr-defined]
+        return []
+
+
+def _body_bound(statement: ast.stmt) -> list[str] | None:
+    """Names a compound statement binds for its body (for targets, ``with ... as``)."""
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        return _assigned_names(statement.target)
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        bound = [item.optional_vars for item in statement.items if item.optional_vars]
+        return [n for var in bound for n in _assigned_names(var)]
+    return None
+
+
+@dataclass
+class Tracer:
+    """The runtime side of the probes: records values and captures the target."""
+
+    filename: str
+    lines: list[str]
+    sites: list[Site]
+    describe: Callable[[Any], dict[str, Any]]
+    recorded: dict[int, dict[str, Any]] = field(default_factory=dict)
+    capture: Capture | None = None
+    evaluate: Callable[[FrameType], Any] | None = None
+    on_mark: Callable[[FrameType], None] | None = None
+    recording: bool = True
+    stop: bool = True
+    target: Target | None = None
+
+    def __call__(self, site_id: int) -> None:
+        if self.capture is not None and self.stop:
+            raise Captured  # the target was taken; a swallowed stop signal is raised again
+        site = self.sites[site_id]
+        if site.done:
+            return
+        frame = sys._getframe(1)
+        if site.mark:
+            site.done = True
+            if self.on_mark is not None:
+                self.on_mark(frame)
+            return
+        if site.target:
+            if self.capture is None:
+                self._take(frame)
+            if self.stop:
+                raise Captured
+            return
+        site.done = True
+        if self.recording:
+            self._record(site, frame)
+
+    def _record(self, site: Site, frame: FrameType) -> None:
+        values = frame.f_locals
+        row = self.recorded.setdefault(site.line, {})
+        for name in site.names:
+            if name in values:
+                try:
+                    row[name] = self.describe(values[name])
+                except Exception:  # noqa: BLE001 - a value we cannot describe is simply not kept
+                    continue
+
+    def _take(self, frame: FrameType) -> None:
+        capture = Capture(frame_kind="module" if frame.f_code.co_name == "<module>" else "call")
+        try:
+            assert self.evaluate is not None
+            capture.value = self.evaluate(frame)
+        except Exception as error:  # noqa: BLE001 - shown as the hover's answer
+            capture.error = error
+        capture.via = self._caller(frame)
+        self.capture = capture
+
+    def _caller(self, frame: FrameType) -> tuple[int, str] | None:
+        """The nearest line of the document that led to this frame."""
+        outer = frame.f_back
+        while outer is not None:
+            if outer.f_code.co_filename == self.filename:
+                line = outer.f_lineno
+                text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+                return line, text
+            outer = outer.f_back
+        return None
+
+
+def instrument(
+    source: str, filename: str, line: int, expr: str
+) -> tuple[Any, list[Site], Target | None]:
+    """Compile ``source`` with probes for a hover of ``expr`` at 1-based ``line`` (0: none)."""
+    tree = ast.parse(source, filename)
+    instrumenter = Instrumenter(line, expr)
+    tree = instrumenter.module(tree)
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec"), instrumenter.sites, instrumenter.target
