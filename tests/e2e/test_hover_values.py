@@ -103,7 +103,9 @@ async def test_later_broken_code_does_not_break_an_earlier_hover(client: Languag
     assert text is not None and "torch.Size([2])" in text
 
 
-async def test_hover_inside_an_uncalled_function_but_not_on_keywords(client: LanguageClient) -> None:
+async def test_hover_inside_an_uncalled_function_but_not_on_keywords(
+    client: LanguageClient,
+) -> None:
     uri = open_doc(client, "import torch\ndef f():\n    z = torch.ones(1)\n    return z\n")
     text = await hover_text(client, uri, types.Position(line=2, character=4))
     assert text is not None and "torch.Size([1])" in text and "`f()`" in text

@@ -40,12 +40,19 @@ def value_line(value: dict[str, Any]) -> str:
         dims = ", ".join(str(d) for d in value["shape"])
         trailing = "," if len(value["shape"]) == 1 else ""
         return f"ndarray · shape ({dims}{trailing}) · {value['dtype']} · as a tensor torch.Size([{dims}])"
+    if isinstance(value.get("fields"), dict):
+        fields = " · ".join(f"{k} {v}" for k, v in value["fields"].items())
+        return f"{value.get('class', kind)} · {fields}" if fields else str(value.get("class", kind))
     if "items" in value:
         return f"{kind} of {value['length']}"
     return f"{kind} · {value.get('value', '')}"
 
 
 def _items(value: dict[str, Any]) -> list[str]:
+    first = value.get("first")
+    if isinstance(first, dict):
+        label = "first batch" if value.get("kind") == "DataLoader" else "first item"
+        return [f"- {label}: {value_line(first)}", *_items(first)]
     rows = []
     for item in value.get("items", []):
         if isinstance(item, list):

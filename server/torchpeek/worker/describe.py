@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from .objects import describe_training_object
 from .simcuda import reported_device
 
 MAX_ITEMS = 24
@@ -63,6 +64,9 @@ def _short(value: Any) -> str:
 
 def describe(value: Any, depth: int = 0) -> dict[str, Any]:
     """A JSON-ready description of ``value``."""
+    training = describe_training_object(value, depth)
+    if training is not None:
+        return training
     if isinstance(value, torch.Tensor):
         return _tensor(value)
     if isinstance(value, torch.nn.Module):

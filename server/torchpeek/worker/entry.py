@@ -75,7 +75,9 @@ def _eval_call_args(call: ast.Call, namespace: dict[str, Any]) -> tuple[list[Any
     holder = ast.Call(ast.Name("__args__", ast.Load()), call.args, call.keywords)
     expression = ast.fix_missing_locations(ast.Expression(holder))
     scope = {**namespace, "__args__": lambda *a, **k: (list(a), k)}
-    result: tuple[list[Any], dict[str, Any]] = eval(compile(expression, "<torchpeek comment>", "eval"), scope)
+    result: tuple[list[Any], dict[str, Any]] = eval(
+        compile(expression, "<torchpeek comment>", "eval"), scope
+    )
     return result
 
 
@@ -116,7 +118,7 @@ def _required(function: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool)
     return args[: len(args) - len(function.args.defaults)]
 
 
-def _instances(cls: type, namespace: dict[str, Any]) -> Iterator[tuple[torch.nn.Module, str]]:
+def _instances(cls: type, namespace: dict[str, Any]) -> Iterator[tuple[Any, str]]:
     """Instances the file's own run already built (top level or inside a model)."""
     seen: set[int] = set()
     for name, value in list(namespace.items()):
@@ -153,8 +155,13 @@ class Reacher:
             except Exception:  # noqa: BLE001 - arguments only exist where the call is
                 continue
             text = f"`{ast.unparse(call)}`"
-            yield lambda a=args, k=kwargs: cls(*a, **k), (
-                f"built as {text} (line {call.lineno})" if call is not comment else f"built as {text}"
+            yield (
+                lambda a=args, k=kwargs: cls(*a, **k),
+                (
+                    f"built as {text} (line {call.lineno})"
+                    if call is not comment
+                    else f"built as {text}"
+                ),
             )
         if comment is None:
             yield cls, f"built as `{name}()` with its default arguments"
@@ -227,17 +234,21 @@ class Reacher:
         options = [self._param_options(instance, node, arg, hints) for arg in required]
         first, rest = options[0], [o[0] for o in options[1:] if o]
         if len(rest) != len(options) - 1:
-            names = ", ".join(a.arg for a, o in zip(required, options) if not o)
+            names = ", ".join(a.arg for a, o in zip(required, options, strict=False) if not o)
             self.errors.append(f"no example input could be inferred for {names}")
             return
         for text in first:
             texts = [text, *rest]
             values = [eval(t, {"torch": torch}) for t in texts]
-            shown = "; ".join(f"{a.arg} = {t}" for a, t in zip(required, texts))
+            shown = "; ".join(f"{a.arg} = {t}" for a, t in zip(required, texts, strict=False))
             yield values, {}, f"example input assumed: `{shown}`"
 
     def _param_options(
-        self, instance: Any, node: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg, hints: dict[str, int]
+        self,
+        instance: Any,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        arg: ast.arg,
+        hints: dict[str, int],
     ) -> list[str]:
         if arg.annotation is not None:
             found = annotation_input(ast.unparse(arg.annotation), hints)
@@ -266,7 +277,7 @@ class Reacher:
                 for args, kwargs, given in self.method_inputs(instance, name):
                     call = instance if name == "forward" else getattr(instance, name)
                     yield Attempt(
-                        lambda c=call, a=args, k=kwargs: c(*a, **k),
+                        _caller(call, args, kwargs),
                         f"{how}; {given}",
                         assumed="assumed" in given or "default" in how,
                     )
@@ -280,7 +291,10 @@ class Reacher:
                 if not any(isinstance(m, cls) for m in instance.modules()):
                     continue
                 for args, kwargs, given in self.method_inputs(instance, "forward"):
-                    yield Attempt(lambda c=instance, a=args, k=kwargs: c(*a, **k), f"through `{parent}`, {how}; {given}")
+                    yield Attempt(
+                        _caller(instance, args, kwargs),
+                        f"through `{parent}`, {how}; {given}",
+                    )
 
     def _function_attempts(self, name: str) -> Iterator[Attempt]:
         node = self.index.functions[name]
@@ -290,9 +304,16 @@ class Reacher:
         comment = comment_call(self.index.lines, node)
         if comment is not None:
             args, kwargs = _eval_call_args(comment, self.namespace)
-            yield Attempt(lambda: function(*args, **kwargs), f"example input from the comment: `{ast.unparse(comment)}`")
+            yield Attempt(
+                lambda: function(*args, **kwargs),
+                f"example input from the comment: `{ast.unparse(comment)}`",
+            )
         elif not _required(node, skip_self=False):
             yield Attempt(function, f"called as `{name}()` with its default arguments")
+
+
+def _caller(function: Any, args: list[Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    return lambda: function(*args, **kwargs)
 
 
 def issubclass_module(value: Any) -> bool:
@@ -360,7 +381,10 @@ def reach(namespace: dict[str, Any], index: Index, tracer: Tracer) -> str:
         except Exception as error:  # noqa: BLE001 - the next way may work
             reacher.errors.append(f"{attempt.how}: {type(error).__name__}: {error}")
             if tracer.capture is not None and fallback is None:
-                fallback = (tracer.capture, f"{attempt.how} (the call failed after this line: {type(error).__name__})")
+                fallback = (
+                    tracer.capture,
+                    f"{attempt.how} (the call failed after this line: {type(error).__name__})",
+                )
         else:
             if tracer.capture is not None:
                 return attempt.how

@@ -132,7 +132,7 @@ class Run:
         self.notes = Notes()
         self.mark = 0
         self.tracer = Tracer(
-            request.filename, program.lines, program.fresh_sites(), describe,
+            request.filename, program.lines, program.fresh_sites(), _describe_shallow,
             evaluate=self._evaluate, on_mark=self._on_mark, target=program.target,
         )  # fmt: skip
         self.namespace: dict[str, Any] = {
@@ -154,9 +154,11 @@ class Run:
         """Run the file, then (if needed) the entry that reaches the line; describe the answer."""
         error: BaseException | None = None
         how = ""
-        with _phase_context(self.mode), preview_semantics(
-            self.request.filename, self.request.sys_path, self.notes
-        ), _hooks(self.log):
+        with (
+            _phase_context(self.mode),
+            preview_semantics(self.request.filename, self.request.sys_path, self.notes),
+            _hooks(self.log),
+        ):
             try:
                 exec(self.program.code, self.namespace)
             except Captured:
@@ -174,8 +176,14 @@ class Run:
 
     def _needs_entry(self, error: BaseException | None) -> bool:
         target = self.program.target
-        return target is not None and bool(target.function) and (
-            error is None or isinstance(error, SystemExit) or self.program.target_defined(self.namespace)
+        return (
+            target is not None
+            and bool(target.function)
+            and (
+                error is None
+                or isinstance(error, SystemExit)
+                or self.program.target_defined(self.namespace)
+            )
         )
 
     def _unreachable(self, why: str, error: BaseException | None) -> dict[str, Any]:
@@ -227,6 +235,11 @@ class Run:
         if self.tracer.recorded:
             result["recorded"] = {str(k): v for k, v in self.tracer.recorded.items()}
         return result
+
+
+def _describe_shallow(value: Any) -> dict[str, Any]:
+    """Recorded values: no iterating of loaders or datasets (that would run user code)."""
+    return describe(value, 2)
 
 
 def _reached(target: Target, capture: Capture, how: str) -> dict[str, Any]:
@@ -286,7 +299,11 @@ def run_preview(request: PreviewRequest) -> dict[str, Any]:
     mirror_folder(request.cwd)
     if request.line and program.target is None:
         why = "nothing runs on this line (a blank line, a comment or inside a string)"
-        return {"ok": False, "mode": "meta", "error": {"type": "NotReached", "summary": why, "message": why}}
+        return {
+            "ok": False,
+            "mode": "meta",
+            "error": {"type": "NotReached", "summary": why, "message": why},
+        }
     first = run_phase(request, request.modes[0], program)
     if first["ok"] or len(request.modes) < 2 or first["error"]["type"] in FINAL_ERRORS:
         return first

@@ -24,7 +24,6 @@ from typing import Any
 
 import torch
 
-
 MAX_LINKS = 1000
 
 
@@ -41,7 +40,7 @@ def mirror_folder(folder: str) -> None:
             os.symlink(os.path.join(folder, name), name)
 
 
-class RandomWeights(dict):  # type: ignore[type-arg]
+class RandomWeights(dict[str, Any]):
     """Stands in for a state dict that could not be downloaded."""
 
 
@@ -66,13 +65,43 @@ def _compile(notes: Notes) -> Any:
     return compile_eagerly
 
 
-def _no_download(notes: Notes) -> Any:
-    def load_state_dict_from_url(url: str, *args: Any, **kwargs: Any) -> Any:
+def _random_weights(notes: Notes) -> Any:
+    def random_weights(url: str) -> RandomWeights:
         name = os.path.basename(str(url))
-        notes.add(f"pretrained weights `{name}` are not fetched in a preview: random initialisation")
+        notes.add(
+            f"pretrained weights `{name}` are not fetched in a preview: random initialisation"
+        )
         return RandomWeights()
 
-    return load_state_dict_from_url
+    return random_weights
+
+
+def _without_download(url: str, *args: Any, **kwargs: Any) -> Any:
+    return _torchpeek_random_weights(url)  # type: ignore[name-defined]  # noqa: F821
+
+
+@contextlib.contextmanager
+def _no_download(notes: Notes) -> Iterator[None]:
+    """Make ``torch.hub.load_state_dict_from_url`` hand back random weights.
+
+    Libraries import that function by name (torchvision does), so its code is
+    swapped in place rather than the module attribute; the replacement looks
+    up ``_torchpeek_random_weights`` in ``torch.hub``'s own globals.
+    """
+    import torch.hub
+
+    function = torch.hub.load_state_dict_from_url
+    saved = function.__code__, function.__defaults__, function.__kwdefaults__
+    torch.hub._torchpeek_random_weights = _random_weights(notes)  # type: ignore[attr-defined]
+    function.__code__, function.__defaults__, function.__kwdefaults__ = (
+        _without_download.__code__,
+        None,
+        None,
+    )
+    try:
+        yield
+    finally:
+        function.__code__, function.__defaults__, function.__kwdefaults__ = saved
 
 
 def _patched_load_state_dict(original: Any) -> Any:
@@ -91,6 +120,31 @@ def _in_process_loader(original: Any) -> Any:
             kwargs.pop("prefetch_factor", None)
             kwargs.pop("persistent_workers", None)
         original(self, *args, **kwargs)
+
+    return __init__
+
+
+def _real_sampling(original: Any) -> Any:
+    """Sample indices with real tensors: shuffling needs values, which fake tensors lack."""
+
+    def __iter__(self: Any) -> Iterator[Any]:  # noqa: N807
+        from torch._subclasses.fake_tensor import unset_fake_temporarily
+
+        with unset_fake_temporarily():
+            indices = list(original(self))
+        yield from indices
+
+    return __iter__
+
+
+def _real_seed(original: Any) -> Any:
+    """A loader iterator draws its base seed as a value: draw it with real tensors."""
+
+    def __init__(self: Any, loader: Any) -> None:  # noqa: N807
+        from torch._subclasses.fake_tensor import unset_fake_temporarily
+
+        with unset_fake_temporarily():
+            original(self, loader)
 
     return __init__
 
@@ -116,9 +170,17 @@ def preview_semantics(filename: str, paths: tuple[str, ...], notes: Notes) -> It
         stack.enter_context(_swap(sys, "argv", [filename]))
         stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
         stack.enter_context(_swap(torch, "compile", _compile(notes)))
-        stack.enter_context(_swap(torch.hub, "load_state_dict_from_url", _no_download(notes)))
+        stack.enter_context(_no_download(notes))
         stack.enter_context(
-            _swap(torch.nn.Module, "load_state_dict", _patched_load_state_dict(torch.nn.Module.load_state_dict))
+            _swap(
+                torch.nn.Module,
+                "load_state_dict",
+                _patched_load_state_dict(torch.nn.Module.load_state_dict),
+            )
         )
         stack.enter_context(_swap(loader, "__init__", _in_process_loader(loader.__init__)))
+        base = torch.utils.data.dataloader._BaseDataLoaderIter
+        stack.enter_context(_swap(base, "__init__", _real_seed(base.__init__)))
+        sampler = torch.utils.data.RandomSampler
+        stack.enter_context(_swap(sampler, "__iter__", _real_sampling(sampler.__iter__)))
         yield

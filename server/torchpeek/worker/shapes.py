@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import torch
 from torch import nn
 
 BATCH = 2
@@ -38,9 +37,14 @@ def _first_int(value: Any) -> int | None:
 def size_hints(model: Any) -> dict[str, int]:
     """Image size and sequence length the model or its config states, if any."""
     hints: dict[str, int] = {}
-    holders = [model, getattr(model, "config", None), getattr(model, "cfg", None), getattr(model, "args", None)]
+    holders = [
+        model,
+        getattr(model, "config", None),
+        getattr(model, "cfg", None),
+        getattr(model, "args", None),
+    ]
     if isinstance(model, nn.Module):
-        holders += [m for _, m in zip(range(64), model.modules())]
+        holders += [m for _, m in zip(range(64), model.modules(), strict=False)]
     for holder in holders:
         if holder is None:
             continue
@@ -125,7 +129,7 @@ def _batchnorm1d(layer: Any, hints: dict[str, int]) -> list[str]:
 
 
 def _channels(layer: Any, hints: dict[str, int]) -> list[str]:
-    channels = getattr(layer, "num_features", None) or getattr(layer, "num_channels")
+    channels = getattr(layer, "num_features", None) or layer.num_channels
     return [_randn(BATCH, channels, s, s) for s in _spatial(hints)]
 
 
@@ -183,4 +187,3 @@ def annotation_input(annotation: str, hints: dict[str, int]) -> str | None:
     if annotation.lstrip().startswith(("Int", "Long", "Integer")):
         return f"torch.randint(0, 2, ({', '.join(map(str, dims))},))"
     return _randn(*dims)
-

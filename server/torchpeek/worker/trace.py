@@ -176,7 +176,7 @@ class Instrumenter:
             out += [*before, statement, *after]
         return out
 
-    def _mark_target(self, statement: ast.stmt, where: str) -> int:
+    def _mark_target(self, statement: ast.AST, where: str) -> int:
         loop = None
         for outer in reversed(self.scope):
             if isinstance(outer, FUNCTIONS + (ast.ClassDef,)):
@@ -233,8 +233,10 @@ class Instrumenter:
         bound = _body_bound(statement)
         if bound is not None and root in bound:
             return [], self._enter_body(statement, type(statement).__name__.lower(), ())
-        if root in statement_targets(statement) or root in _target_roots(statement) or isinstance(
-            statement, (ast.Import, ast.ImportFrom, ast.ClassDef)
+        if (
+            root in statement_targets(statement)
+            or root in _target_roots(statement)
+            or isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef))
         ):
             self._recurse_bodies(statement)
             self.sites.append(Site(self.line, mark=True))
