@@ -22,5 +22,7 @@ for epoch in range(300):
         loss.backward()
         optimizer.step()
     scheduler.step()
+    if epoch % 100 == 99:
+        print(epoch, scheduler.get_last_lr())
 
 print(f"final loss {loss.item():.3f}")
