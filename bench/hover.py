@@ -97,8 +97,24 @@ model = nn.Sequential(
 VGG_FORWARD = "x = torch.randn(1, 3, 224, 224)\ny = model(x)\n"
 VGG = VGG_BUILD + VGG_FORWARD
 COLD = "import torch; x = torch.zeros(3, 5); print(x.shape)"
+SOURCES = Path(__file__).resolve().parent / "sources"
+GPT = (SOURCES / "gpt.py").read_text(encoding="utf-8")
+TRAIN = (SOURCES / "train_loop.py").read_text(encoding="utf-8")
+# Hover points: the attention output inside CausalSelfAttention.forward (reached through
+# the file's own __main__ block: build GPT, one forward), and the logits inside the
+# module-level 300-epoch loop.
+GPT_POINT = ("y = F.scaled_dot_product_attention", "y")
+TRAIN_POINT = ("logits = model(xb)", "logits")
 BREAKDOWN_WARMUP = 3  # a fresh worker's first forks are slower
 WORKER_MS = re.compile(r"· (\d+) ms_")
+
+
+def position_of(text: str, point: tuple[str, str]) -> tuple[int, int]:
+    """0-based (line, column) of the name ``point[1]`` on the first line containing ``point[0]``."""
+    for number, line in enumerate(text.splitlines()):
+        if point[0] in line:
+            return number, line.index(point[1])
+    raise ValueError(f"{point[0]!r} is not in the source")
 
 
 def last_line_of(text: str, name: str) -> int:
@@ -230,17 +246,23 @@ class Series:
 
 
 async def hover_series(
-    session: Session, name: str, text: str, expr: str, n: int, new_version: bool
+    session: Session,
+    name: str,
+    text: str,
+    expr: str,
+    n: int,
+    new_version: bool,
+    at: tuple[int, int] | None = None,
 ) -> Series:
     """Hover ``expr`` ``n`` times; with ``new_version`` each hover follows a didChange."""
     uri = session.open(f"{name}.py", text)
-    line = last_line_of(text, expr)
+    line, column = at or (last_line_of(text, expr), 0)
     series = Series()
     for i in range(n + 1):  # the first one (a miss) is a warm-up
         if new_version:
             session.replace(uri, f"{text}# edit {i}\n")
         started = now_ms()
-        hover = await session.hover(uri, line, 0)
+        hover = await session.hover(uri, line, column)
         elapsed = now_ms() - started
         series.last_text = hover_text(hover)
         if i == 0:
@@ -398,6 +420,12 @@ async def main_async(args: argparse.Namespace) -> int:
         cnn = await hover_series(session, "cnn", CNN, "y", args.n_cnn, True)
         matmul = await matmul_run(session, worker, args.n_big)
         vgg = await hover_series(session, "vgg", VGG, "y", args.n_big, True)
+        gpt = await hover_series(
+            session, "gpt", GPT, "y", args.n_cnn, True, position_of(GPT, GPT_POINT)
+        )
+        train = await hover_series(
+            session, "train", TRAIN, "logits", args.n_cnn, True, position_of(TRAIN, TRAIN_POINT)
+        )
     finally:
         await session.close()
 
@@ -428,6 +456,8 @@ async def main_async(args: argparse.Namespace) -> int:
         row("warm hover, CNN forward (8x3x32x32)", cnn, cold_median),
         row("warm hover, 100000x100000 matmul", matmul.series, cold_median),
         row("warm hover, VGG16 forward (1x3x224x224)", vgg, real_wall),
+        row("warm hover inside GPT forward (build + 1 forward)", gpt, cold_median),
+        row("warm hover inside a 300-epoch training loop", train, cold_median),
         [
             "baseline: cold `python -c import torch...`",
             str(len(cold)),
@@ -517,6 +547,7 @@ async def main_async(args: argparse.Namespace) -> int:
     simple_med, simple_p99 = median(simple.times), p99(simple.times)
     big_med = median(matmul.series.times)
     vgg_ratio = real_wall / median(vgg.times)
+    gpt_med, train_med = median(gpt.times), median(train.times)
     targets = [
         ["warm simple hover median", f"{simple_med:.1f} ms", "<= 30 ms", verdict(simple_med <= 30)],
         ["warm simple hover p99", f"{simple_p99:.1f} ms", "<= 60 ms", verdict(simple_p99 <= 60)],
@@ -534,6 +565,18 @@ async def main_async(args: argparse.Namespace) -> int:
             verdict(rss_growth <= 100),
         ],
         ["VGG16 preview vs real run", f"{vgg_ratio:,.1f}x", ">= 10x", verdict(vgg_ratio >= 10)],
+        [
+            "hover inside GPT forward median",
+            f"{gpt_med:.1f} ms",
+            "<= 150 ms",
+            verdict(gpt_med <= 150),
+        ],
+        [
+            "hover inside 300-epoch loop median",
+            f"{train_med:.1f} ms",
+            "<= 300 ms",
+            verdict(train_med <= 300),
+        ],
     ]
     print()
     print(table(["target", "measured", "goal", "result"], targets, "Targets (informative only)"))
@@ -542,7 +585,13 @@ async def main_async(args: argparse.Namespace) -> int:
         f"At the end: {load_line()}. worker ms = the time the hover reports (worker fork -> result)."
     )
     print("Last hover texts:")
-    for label, series in (("simple", simple), ("matmul", matmul.series), ("vgg16", vgg)):
+    for label, series in (
+        ("simple", simple),
+        ("matmul", matmul.series),
+        ("vgg16", vgg),
+        ("gpt forward", gpt),
+        ("training loop", train),
+    ):
         first = series.last_text.splitlines()[0] if series.last_text else "(no hover)"
         print(f"  {label}: {first}")
     return 0
