@@ -11,17 +11,52 @@ hover of one of those names needs no new run.
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from typing import Any
 
 MAX_VERSIONS = 16
+TARGET_PREFIX = re.compile(r"[\s\w,(\[*]*")
+
+
+def assignment_target(source: str, line: int, start: int) -> bool:
+    """Whether the name starting at ``start`` of 0-based ``line`` is on the assigned side."""
+    lines = source.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    text = lines[line]
+    return bool(TARGET_PREFIX.fullmatch(text[:start])) and "=" in text[start:]
+
+
+def package_root(folder: str) -> str:
+    """The folder above the outermost package that holds ``folder`` (itself if none)."""
+    while folder and os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _readable_root(folder: str) -> bool:
+    """A folder a preview may read: never the home folder or one above it (dotfiles)."""
+    if not folder or not os.path.isdir(folder):
+        return False
+    home = os.path.realpath(os.path.expanduser("~"))
+    real = os.path.realpath(folder)
+    return not (home == real or home.startswith(real.rstrip(os.sep) + os.sep))
 
 
 def project_paths(filename: str, folders: tuple[str, ...]) -> dict[str, Any]:
-    """``cwd``, ``sys_path`` and ``read_roots`` of a preview of ``filename``."""
+    """``cwd``, ``sys_path`` and ``read_roots`` of a preview of ``filename``.
+
+    A file inside a package runs as ``python -m`` would run it, so the folder
+    above its outermost package is importable (and readable) too.
+    """
     here = os.path.dirname(filename) if os.path.isabs(filename) else ""
-    roots = [r for r in dict.fromkeys([*folders, here]) if r and os.path.isdir(r)]
-    path = [here] if here else []
+    top = package_root(here) if here else ""
+    roots = [r for r in dict.fromkeys([*folders, top, here]) if _readable_root(r)]
+    path = [here, top] if here else []
     for root in folders:
         path.append(root)
         src = os.path.join(root, "src")

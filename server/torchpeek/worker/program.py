@@ -70,7 +70,9 @@ class Program:
     @classmethod
     def build(cls, request: PreviewRequest) -> Program:
         source, blanked = repair(request.source, request.line)
-        code, sites, target = instrument(source, request.filename, request.line, request.expr)
+        code, sites, target = instrument(
+            source, request.filename, request.line, request.expr, request.column
+        )
         return cls(code, sites, target, source.splitlines(), source, blanked)
 
     def fresh_sites(self) -> list[Site]:

@@ -22,7 +22,7 @@ from .describe import describe, size_text
 from .entry import Unreachable, reach
 from .program import Program
 from .protocol import PreviewRequest
-from .semantics import Notes, mirror_folder, preview_semantics
+from .semantics import Notes, mirror_folder, package_of, preview_semantics
 from .trace import Capture, Captured, Target, Tracer
 
 RESOURCE_ERRORS = (MemoryError,)
@@ -135,9 +135,12 @@ class Run:
             request.filename, program.lines, program.fresh_sites(), _describe_shallow,
             evaluate=self._evaluate, on_mark=self._on_mark, target=program.target,
         )  # fmt: skip
+        package, root = package_of(request.filename)
+        self.paths = (root, *request.sys_path) if root else request.sys_path
         self.namespace: dict[str, Any] = {
             "__name__": "__main__",
             "__file__": request.filename,
+            "__package__": package,
             "__builtins__": builtins,
             "__torchpeek__": self.tracer,
         }

@@ -27,6 +27,27 @@ import torch
 MAX_LINKS = 1000
 
 
+def package_of(filename: str) -> tuple[str | None, str | None]:
+    """The package a file belongs to and that package's root folder, as for ``python -m``.
+
+    ``/ws/models/vit.py`` beside ``/ws/models/__init__.py`` is ``models`` with
+    root ``/ws``, so ``from .layers import Block`` works in a preview.
+    """
+    if not os.path.isabs(filename):
+        return None, None
+    folder = os.path.dirname(filename)
+    parts: list[str] = []
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if not parts:
+        return None, None
+    return ".".join(parts), folder
+
+
 def mirror_folder(folder: str) -> None:
     """Link each entry of ``folder`` into the current (scratch) directory."""
     if not folder or not os.path.isdir(folder):
