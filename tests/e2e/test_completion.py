@@ -110,7 +110,7 @@ async def test_resolve_includes_live_preview_after_warm_up(client: LanguageClien
 
     uri = open_doc(client, "cv2")
     item = next(i for i in (await complete(client, uri, 0, 3)).items if i.label == "cv2")
-    for _ in range(300):
+    for _ in range(900):  # snippets warm one at a time once the editor is idle
         resolved = await client.completion_item_resolve_async(item)
         doc = resolved.documentation.value  # type: ignore[union-attr]
         if "Live preview" in doc:

@@ -7,6 +7,8 @@ numpy arrays shape and dtype; scalars type and value.
 
 from __future__ import annotations
 
+import inspect
+import types
 from typing import Any
 
 import torch
@@ -62,6 +64,35 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 1] + "…"
 
 
+def _callable(value: Any) -> dict[str, Any] | None:
+    """Functions, classes and modules by name and signature, never ``<... at 0x...>``."""
+    if isinstance(value, types.ModuleType):
+        return {"kind": "module", "value": value.__name__}
+    if isinstance(value, type):
+        return {"kind": "class", "value": f"{value.__module__}.{value.__qualname__}"}
+    if callable(value) and hasattr(value, "__qualname__"):
+        try:
+            signature = str(inspect.signature(value))
+        except (TypeError, ValueError):
+            signature = "(…)"
+        if len(signature) > MAX_REPR:
+            signature = signature[: MAX_REPR - 2] + "…)"
+        return {"kind": "function", "value": f"{value.__qualname__}{signature}"}
+    return None
+
+
+def _plain_object(value: Any) -> dict[str, Any]:
+    """An object with the default repr: its class and a few public attributes instead."""
+    text = _short(value)
+    if " at 0x" not in text:
+        return {"kind": type(value).__name__, "value": text}
+    fields = {
+        k: _short(v)[:40] for k, v in list(getattr(value, "__dict__", {}).items()) if not k.startswith("_")
+    }
+    shown = dict(list(fields.items())[:8])
+    return {"kind": "Object", "class": type(value).__name__, "fields": shown}
+
+
 def describe(value: Any, depth: int = 0) -> dict[str, Any]:
     """A JSON-ready description of ``value``."""
     training = describe_training_object(value, depth)
@@ -76,7 +107,7 @@ def describe(value: Any, depth: int = 0) -> dict[str, Any]:
     if type(value).__name__ == "ndarray" and hasattr(value, "dtype"):
         return _ndarray(value)
     if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
-        return {"kind": type(value).__name__, "value": _short(value)}
+        return _callable(value) or _plain_object(value)
     if isinstance(value, (torch.dtype, torch.device)):
         return {"kind": type(value).__name__, "value": str(value)}
     if depth < 3 and isinstance(value, dict):
@@ -95,4 +126,4 @@ def describe(value: Any, depth: int = 0) -> dict[str, Any]:
             "length": len(value),
             "items": [describe(v, depth + 1) for v in value[:MAX_ITEMS]],
         }
-    return {"kind": type(value).__name__, "value": _short(value)}
+    return _callable(value) or _plain_object(value)

@@ -180,14 +180,38 @@ def _swap(owner: Any, name: str, value: Any) -> Iterator[None]:
         setattr(owner, name, old)
 
 
+def _keep(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+    return tensor
+
+
 @contextlib.contextmanager
-def preview_semantics(filename: str, paths: tuple[str, ...], notes: Notes) -> Iterator[None]:
+def _no_weight_init() -> Iterator[None]:
+    """On fake tensors, initialising weights only costs time: values do not exist there."""
+    import torch.nn.init as init
+
+    names = [n for n in dir(init) if n.endswith("_") and not n.startswith("_")]
+    saved = {name: getattr(init, name) for name in names}
+    for name in names:
+        setattr(init, name, _keep)
+    try:
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(init, name, function)
+
+
+@contextlib.contextmanager
+def preview_semantics(
+    filename: str, paths: tuple[str, ...], notes: Notes, fake: bool = False
+) -> Iterator[None]:
     """Apply the preview's rules for the duration of one run."""
     import torch.hub
     import torch.utils.data
 
     loader = torch.utils.data.DataLoader
     with contextlib.ExitStack() as stack:
+        if fake:
+            stack.enter_context(_no_weight_init())
         stack.enter_context(_swap(sys, "argv", [filename]))
         stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
         stack.enter_context(_swap(torch, "compile", _compile(notes)))
