@@ -87,7 +87,9 @@ def _plain_object(value: Any) -> dict[str, Any]:
     if " at 0x" not in text:
         return {"kind": type(value).__name__, "value": text}
     fields = {
-        k: _short(v)[:40] for k, v in list(getattr(value, "__dict__", {}).items()) if not k.startswith("_")
+        k: _short(v)[:40]
+        for k, v in list(getattr(value, "__dict__", {}).items())
+        if not k.startswith("_")
     }
     shown = dict(list(fields.items())[:8])
     return {"kind": "Object", "class": type(value).__name__, "fields": shown}

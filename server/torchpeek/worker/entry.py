@@ -32,6 +32,8 @@ from .trace import Captured, Target, Tracer
 
 COMMENT = re.compile(r"#\s*torchpeek:\s*(?P<call>.+?)\s*$")
 MAX_TRIES = 8
+CONFIG_WORDS = ("config", "cfg", "args", "params", "settings", "hparams")
+SCALARS = {"int": "0", "float": "1.0", "bool": "False", "str": "''"}
 BUDGET_S = 2.5
 
 
@@ -177,6 +179,8 @@ class Reacher:
         parts, values = [], []
         for arg in _required(init, skip_self=True):
             kind = self.namespace.get(ast.unparse(arg.annotation)) if arg.annotation else None
+            if not isinstance(kind, type) and arg.annotation is None:
+                kind = self._config_class(arg.arg)
             if not isinstance(kind, type):
                 return None
             parts.append(f"{kind.__name__}()")
@@ -185,6 +189,19 @@ class Reacher:
             return None
         text = f"{cls.__name__}({', '.join(parts)})"
         return (lambda: cls(*[v() for v in values])), f"built as `{text}`"
+
+    def _config_class(self, param: str) -> type | None:
+        """For an unannotated ``config``-like parameter: the file's one config class."""
+        if not any(word in param.lower() for word in CONFIG_WORDS):
+            return None
+        found = [
+            value
+            for name in self.index.classes
+            if isinstance(value := self.namespace.get(name), type)
+            and any(word in name.lower() for word in CONFIG_WORDS)
+            and not issubclass_module(value)
+        ]
+        return found[0] if len(found) == 1 else None
 
     def instances(self, name: str) -> Iterator[tuple[Any, str]]:
         cls = self.namespace.get(name)
@@ -231,7 +248,10 @@ class Reacher:
         self, instance: Any, node: ast.FunctionDef | ast.AsyncFunctionDef, required: list[ast.arg]
     ) -> Iterator[tuple[list[Any], dict[str, Any], str]]:
         hints = size_hints(instance)
-        options = [self._param_options(instance, node, arg, hints) for arg in required]
+        options = [
+            self._param_options(instance, node, arg, hints, first=index == 0)
+            for index, arg in enumerate(required)
+        ]
         first, rest = options[0], [o[0] for o in options[1:] if o]
         if len(rest) != len(options) - 1:
             names = ", ".join(a.arg for a, o in zip(required, options, strict=False) if not o)
@@ -249,13 +269,19 @@ class Reacher:
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         arg: ast.arg,
         hints: dict[str, int],
+        first: bool,
     ) -> list[str]:
-        if arg.annotation is not None:
-            found = annotation_input(ast.unparse(arg.annotation), hints)
+        annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+        if annotation in SCALARS:
+            return [SCALARS[annotation]]
+        if annotation:
+            found = annotation_input(annotation, hints)
             if found:
                 return [found]
-        layer = consumer(instance, node, arg.arg)
-        return layer_inputs(layer, hints) if layer is not None else []
+        layer = consumer(instance, node, arg.arg, fallback=first)
+        if layer is None:
+            return [] if first else ["None"]
+        return layer_inputs(layer, hints)
 
     # -- the search -------------------------------------------------------------
     def attempts(self) -> Iterator[Attempt]:
@@ -320,8 +346,10 @@ def issubclass_module(value: Any) -> bool:
     return isinstance(value, type) and issubclass(value, torch.nn.Module)
 
 
-def consumer(instance: Any, node: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> Any:
-    """The layer that first takes ``param`` in ``node``'s body, or the model's first layer."""
+def consumer(
+    instance: Any, node: ast.FunctionDef | ast.AsyncFunctionDef, param: str, fallback: bool = True
+) -> Any:
+    """The layer that first takes ``param`` in ``node``'s body, or (``fallback``) the model."""
     loops: dict[str, ast.expr] = {}
     for item in ast.walk(node):
         if isinstance(item, (ast.For, ast.comprehension)) and isinstance(item.target, ast.Name):
@@ -334,7 +362,7 @@ def consumer(instance: Any, node: ast.FunctionDef | ast.AsyncFunctionDef, param:
         layer = _resolve(call.func, instance, loops)
         if isinstance(layer, torch.nn.Module):
             return layer
-    if isinstance(instance, torch.nn.Module):
+    if fallback and isinstance(instance, torch.nn.Module):
         return instance
     return None
 
