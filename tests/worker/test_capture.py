@@ -199,11 +199,3 @@ def test_broken_code_below_the_line_is_blanked(source: str, line: int, kept: str
 def test_broken_code_at_the_line_is_the_answer() -> None:
     with pytest.raises(SyntaxError):
         repair("x = (\n", 1)
-
-
-def test_an_argument_shows_the_input_and_the_target_the_output() -> None:
-    source = "import torch\nx = torch.ones(4, 6)\nx = x.sum(0)\n"
-    request = PreviewRequest(id=1, source=source, expr="x", line=3, column=4)
-    assert run_preview(request)["value"]["shape"] == [4, 6]
-    request = PreviewRequest(id=1, source=source, expr="x", line=3, column=0)
-    assert run_preview(request)["value"]["shape"] == [6]

@@ -34,27 +34,6 @@ class PreviewProgram:
     end: int
 
 
-def _in_comment_or_string(text: str, column: int) -> bool:
-    """Whether ``column`` sits in a ``#`` comment or a string literal of this line."""
-    quote = ""
-    index = 0
-    while index < min(column, len(text)):
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif text.startswith(quote, index):
-                index += len(quote) - 1
-                quote = ""
-        elif char == "#":
-            return True
-        elif char in "'\"":
-            quote = text[index : index + 3] if text.startswith(char * 3, index) else char
-            index += len(quote) - 1
-        index += 1
-    return bool(quote)
-
-
 def _skip_space(text: str, index: int) -> int:
     while index >= 0 and text[index] in " \t":
         index -= 1
@@ -108,8 +87,6 @@ def hovered_expression(line_text: str, column: int) -> tuple[str, int, int] | No
     if match is None or keyword.iskeyword(match.group(0)):
         return None
     if match.start() > 0 and line_text[match.start() - 1].isdigit():
-        return None
-    if _in_comment_or_string(line_text, match.start()):
         return None
     start = _chain_start(line_text, match.start())
     if start < 0:

@@ -11,21 +11,10 @@ hover of one of those names needs no new run.
 from __future__ import annotations
 
 import os
-import re
 from collections import OrderedDict
 from typing import Any
 
 MAX_VERSIONS = 16
-TARGET_PREFIX = re.compile(r"[\s\w,(\[*]*")
-
-
-def assignment_target(source: str, line: int, start: int) -> bool:
-    """Whether the name starting at ``start`` of 0-based ``line`` is on the assigned side."""
-    lines = source.splitlines()
-    if not 0 <= line < len(lines):
-        return False
-    text = lines[line]
-    return bool(TARGET_PREFIX.fullmatch(text[:start])) and "=" in text[start:]
 
 
 def package_root(folder: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..sandbox.client import WorkerClient, WorkerGone
 from ..sandbox.present import hover_markdown, value_line
 from ..sandbox.program import PreviewProgram, build_program
-from ..sandbox.project import RecordedValues, assignment_target, project_paths
+from ..sandbox.project import RecordedValues, project_paths
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -108,7 +108,6 @@ class PreviewService:
             "op": "preview",
             "source": program.source,
             "line": program.target_line,
-            "column": program.start if program.end > program.start else -1,
             "expr": program.expr,
             "filename": filename,
             "limits": {"timeout_ms": preview.timeout_ms, "memory_mb": preview.memory_mb},
@@ -172,9 +171,7 @@ class PreviewService:
         if program is None:
             return None
         key = (uri, version, program.target_line, program.expr)
-        recorded = None
-        if program.end > program.start and assignment_target(source, line, program.start):
-            recorded = self.recorded.lookup(uri, version, program.target_line, program.expr)
+        recorded = self.recorded.lookup(uri, version, program.target_line, program.expr)
         if recorded is not None and key not in self.cache:
             return program, recorded
         self.last_user_request = time.monotonic()

@@ -70,9 +70,7 @@ class Program:
     @classmethod
     def build(cls, request: PreviewRequest) -> Program:
         source, blanked = repair(request.source, request.line)
-        code, sites, target = instrument(
-            source, request.filename, request.line, request.expr, request.column
-        )
+        code, sites, target = instrument(source, request.filename, request.line, request.expr)
         return cls(code, sites, target, source.splitlines(), source, blanked)
 
     def fresh_sites(self) -> list[Site]:

@@ -46,7 +46,6 @@ class PreviewRequest:
     source: str
     expr: str
     line: int = 0
-    column: int = -1
     filename: str = "<document>"
     limits: Limits = field(default_factory=Limits)
     gpu: SimGpu = field(default_factory=SimGpu)
@@ -71,7 +70,6 @@ class PreviewRequest:
             source=str(source),
             expr=str(data.get("expr", "")),
             line=int(data.get("line", 0)),
-            column=int(data.get("column", -1)),
             filename=str(data.get("filename", "<document>")),
             limits=limits,
             gpu=SimGpu(**gpu_raw),

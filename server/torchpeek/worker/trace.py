@@ -157,7 +157,6 @@ class Instrumenter:
 
     line: int
     expr: str
-    offset: int = -1
     sites: list[Site] = field(default_factory=list)
     target: Target | None = None
     scope: list[ast.AST] = field(default_factory=list)
@@ -234,10 +233,11 @@ class Instrumenter:
         bound = _body_bound(statement)
         if bound is not None and root in bound:
             return [], self._enter_body(statement, type(statement).__name__.lower(), ())
-        read = _hovered_context(statement, self.line, self.offset, self.expr) == "load"
         if (
-            not read and (root in statement_targets(statement) or root in _target_roots(statement))
-        ) or isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef)):
+            root in statement_targets(statement)
+            or root in _target_roots(statement)
+            or isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef))
+        ):
             self._recurse_bodies(statement)
             self.sites.append(Site(self.line, mark=True))
             mark = _probe(len(self.sites) - 1, self.line)
@@ -272,22 +272,6 @@ class Instrumenter:
         body = statement.body  # type: ignore[attr-defined]
         statement.body = [*body[:keep], _probe(site, self.line), *body[keep:]]  # type: ignore[attr-defined]
         return []
-
-
-def _hovered_context(statement: ast.stmt, line: int, offset: int, expr: str) -> str | None:
-    """``"load"`` or ``"store"`` for the hovered occurrence (``offset``: its UTF-8 column)."""
-    if offset < 0:
-        return None
-    wanted = expr.replace(" ", "")
-    for node in ast.walk(statement):
-        if (
-            isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
-            and node.lineno == line
-            and node.col_offset == offset
-            and ast.unparse(node).replace(" ", "") == wanted
-        ):
-            return "store" if isinstance(node.ctx, ast.Store) else "load"
-    return None
 
 
 def _body_bound(statement: ast.stmt) -> list[str] | None:
@@ -371,20 +355,11 @@ class Tracer:
 
 
 def instrument(
-    source: str, filename: str, line: int, expr: str, column: int = -1
+    source: str, filename: str, line: int, expr: str
 ) -> tuple[Any, list[Site], Target | None]:
-    """Compile ``source`` with probes for a hover of ``expr`` at 1-based ``line`` (0: none).
-
-    ``column`` is where the hovered expression starts on that line (characters; -1:
-    unknown): an argument (``x`` in ``x = self.pool(x)``) is then taken before the
-    line runs, the assigned name after.
-    """
+    """Compile ``source`` with probes for a hover of ``expr`` at 1-based ``line`` (0: none)."""
     tree = ast.parse(source, filename)
-    lines = source.splitlines()
-    offset = -1
-    if column >= 0 and 0 < line <= len(lines):
-        offset = len(lines[line - 1][:column].encode("utf-8"))
-    instrumenter = Instrumenter(line, expr, offset)
+    instrumenter = Instrumenter(line, expr)
     tree = instrumenter.module(tree)
     ast.fix_missing_locations(tree)
     return compile(tree, filename, "exec"), instrumenter.sites, instrumenter.target
