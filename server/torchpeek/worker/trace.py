@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
@@ -34,6 +35,10 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 class Captured(BaseException):  # noqa: N818 - a control-flow signal, not an error
     """Raised by the target probe to stop the program once the value is taken."""
+
+
+class OutOfTime(BaseException):  # noqa: N818 - a control-flow signal, not an error
+    """The run passed its time budget (the fake-tensor run gives way to the real CPU)."""
 
 
 @dataclass
@@ -299,10 +304,13 @@ class Tracer:
     recording: bool = True
     stop: bool = True
     target: Target | None = None
+    deadline: float | None = None
 
     def __call__(self, site_id: int) -> None:
         if self.capture is not None and self.stop:
             raise Captured  # the target was taken; a swallowed stop signal is raised again
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise OutOfTime
         site = self.sites[site_id]
         if site.done:
             return
