@@ -35,7 +35,11 @@ def _block_bounds(lines: list[str], row: int) -> tuple[int, int]:
 
 
 def repair(source: str, line: int) -> tuple[str, list[int]]:
-    """``source`` with broken code below ``line`` (1-based; 0 = no line) blanked out."""
+    """``source`` with broken code below ``line`` blanked out.
+
+    ``line`` is 1-based; 0 repairs nothing; -1 (a trace of the whole file)
+    blanks broken blocks anywhere.
+    """
     lines = source.splitlines(keepends=True)
     blanked: list[int] = []
     for _ in range(MAX_REPAIRS):
@@ -44,7 +48,7 @@ def repair(source: str, line: int) -> tuple[str, list[int]]:
             return "".join(lines), blanked
         except SyntaxError as error:
             bad = (error.lineno or len(lines)) - 1
-            if line == 0 or bad < line or bad >= len(lines):
+            if line == 0 or (line > 0 and bad < line) or bad >= len(lines):
                 raise
             start, end = _block_bounds(lines, bad)
             if start < line <= end:  # the hovered line's own block: keep what comes before

@@ -39,7 +39,9 @@ class SimGpu:
 class PreviewRequest:
     """Run ``source`` as ``__main__`` and show ``expr`` right after 1-based ``line`` first runs.
 
-    ``line`` 0 shows ``expr`` after the whole source has run (snippet previews).
+    ``line`` 0 shows ``expr`` after the whole source has run (snippet previews);
+    ``line`` -1 traces the whole file: the first value of every assigned name
+    (``recorded``, by line) and where the run failed (inlay hints, diagnostics).
     """
 
     id: int

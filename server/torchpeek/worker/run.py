@@ -219,7 +219,21 @@ class Run:
         info = _error_info(error, self.request.filename, self.log.culprit())
         return {"ok": False, "mode": self.mode, "error": info}
 
+    def _trace(self, error: BaseException | None) -> dict[str, Any]:
+        """A whole-file trace: every line's first values, and where the run failed."""
+        result = self._failure(error) if error is not None else {"ok": True, "mode": self.mode}
+        if isinstance(error, SystemExit):
+            result = {"ok": True, "mode": self.mode}
+        result["recorded"] = {str(k): v for k, v in self.tracer.recorded.items()}
+        if self.program.blanked:
+            result["blanked"] = self.program.blanked
+        if simcuda.PHASE.used_simulated_gpu:
+            result["simulated_gpu"] = True
+        return result
+
     def _answer(self, error: BaseException | None, how: str) -> dict[str, Any]:
+        if self.request.line < 0:
+            return self._trace(error)
         capture = self.tracer.capture
         if capture is None:
             if self.program.target is not None:
@@ -318,7 +332,7 @@ def run_preview(request: PreviewRequest) -> dict[str, Any]:
     except SyntaxError as error:
         return {"ok": False, "mode": "meta", "error": _error_info(error, request.filename, None)}
     mirror_folder(request.cwd)
-    if request.line and program.target is None:
+    if request.line > 0 and program.target is None:
         why = "nothing runs on this line (a blank line, a comment or inside a string)"
         return {
             "ok": False,
