@@ -199,3 +199,18 @@ def test_broken_code_below_the_line_is_blanked(source: str, line: int, kept: str
 def test_broken_code_at_the_line_is_the_answer() -> None:
     with pytest.raises(SyntaxError):
         repair("x = (\n", 1)
+
+
+def test_einops_and_jit_script_code_previews() -> None:
+    source = (
+        "import torch\nfrom einops import rearrange\n\n"
+        "@torch.jit.script\ndef patchify(x: torch.Tensor) -> torch.Tensor:\n"
+        "    return x.flatten(2)\n\n"
+        "def tokens(images):\n"
+        "    patches = rearrange(images, 'b c (h p) (w q) -> b (h w) (p q c)', p=4, q=4)\n"
+        "    flat = patchify(images)\n"
+        "    return patches, flat\n\n"
+        "out = tokens(torch.randn(2, 3, 16, 16))\n"
+    )
+    assert preview(source, 9, "patches")["value"]["shape"] == [2, 16, 48]
+    assert preview(source, 6, "x")["value"]["shape"] == [2, 3, 16, 16]

@@ -5,7 +5,8 @@
 - its folder, the workspace folders and their ``src/`` come first on ``sys.path``;
 - ``DataLoader`` workers run in-process (``num_workers=0``): a preview may not
   start processes;
-- ``torch.compile`` returns the eager function or module;
+- ``torch.compile``, ``torch.jit.script`` and ``torch.jit.trace`` return the
+  eager function or module (a compiled copy would never reach the hovered line);
 - pretrained weights that cannot be fetched leave the model randomly
   initialised, with a note (shapes do not depend on the weights);
 - it runs in its private scratch directory, which holds a link to every entry
@@ -84,6 +85,14 @@ def _compile(notes: Notes) -> Any:
         return model
 
     return compile_eagerly
+
+
+def _eager(notes: Notes, name: str) -> Any:
+    def eager(obj: Any = None, *args: Any, **kwargs: Any) -> Any:
+        notes.add(f"`{name}` returns the eager code in a preview")
+        return obj
+
+    return eager
 
 
 def _random_weights(notes: Notes) -> Any:
@@ -215,6 +224,8 @@ def preview_semantics(
         stack.enter_context(_swap(sys, "argv", [filename]))
         stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
         stack.enter_context(_swap(torch, "compile", _compile(notes)))
+        stack.enter_context(_swap(torch.jit, "script", _eager(notes, "torch.jit.script")))
+        stack.enter_context(_swap(torch.jit, "trace", _eager(notes, "torch.jit.trace")))
         stack.enter_context(_no_download(notes))
         stack.enter_context(
             _swap(
