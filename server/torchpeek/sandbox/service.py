@@ -44,6 +44,7 @@ class PreviewService:
         self.state = "starting"
         self.snippets_to_warm: list[Snippet] = []
         self.recorded = RecordedValues()
+        self.needs_real: set[str] = set()
 
     # -- lifecycle ------------------------------------------------------------
     def _new_client(self, python: str) -> WorkerClient:
@@ -115,6 +116,16 @@ class PreviewService:
             **project_paths(filename, folders),
         }
 
+    def _modes_for(self, uri: str) -> list[str]:
+        """Real CPU first for a document whose last run needed it; fake tensors first otherwise."""
+        return ["real", "meta"] if uri in self.needs_real else ["meta", "real"]
+
+    def _remember_mode(self, uri: str, result: dict[str, Any]) -> None:
+        if result.get("mode") == "real" and result.get("fallback"):
+            self.needs_real.add(uri)
+        elif result.get("ok") and result.get("mode") == "meta":
+            self.needs_real.discard(uri)
+
     async def run_program(
         self,
         key: tuple[Any, ...],
@@ -130,9 +141,9 @@ class PreviewService:
         older = self.inflight.get(uri)
         if older is not None and not older.done():
             older.cancel()
-        task = asyncio.get_running_loop().create_task(
-            self.client.request(self._request(program, filename, folders))
-        )
+        request = self._request(program, filename, folders)
+        request["modes"] = self._modes_for(uri)
+        task = asyncio.get_running_loop().create_task(self.client.request(request))
         self.inflight[uri] = task
         try:
             result = await task
@@ -151,6 +162,7 @@ class PreviewService:
                 del self.inflight[uri]
         if result.get("cancelled"):
             return result
+        self._remember_mode(uri, result)
         self.cache[key] = result
         if len(self.cache) > CACHE_SIZE:
             self.cache.popitem(last=False)
