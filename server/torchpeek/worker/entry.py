@@ -101,6 +101,18 @@ class Index:
                 return item
         return None
 
+    def users_of(self, function: str) -> list[str]:
+        """Classes whose code calls ``function``, directly or through other functions."""
+        callers: set[str] = set()
+        names = {function}
+        for _ in range(3):  # a few levels of helpers calling helpers, models holding models
+            for owner, node in [*self.functions.items(), *self.classes.items()]:
+                if owner not in names and _calls_any(node, names):
+                    names.add(owner)
+                    if owner in self.classes:
+                        callers.add(owner)
+        return sorted(callers, key=lambda c: self.classes[c].lineno)
+
     def construction_calls(self, name: str) -> list[ast.Call]:
         """Every ``Name(...)`` call in the file, in order."""
         calls = []
@@ -111,6 +123,13 @@ class Index:
                 if called == name:
                     calls.append(node)
         return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _calls_any(node: ast.AST, names: set[str]) -> bool:
+    return any(
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names
+        for call in ast.walk(node)
+    )
 
 
 def _required(function: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool) -> list[ast.arg]:
@@ -295,6 +314,19 @@ class Reacher:
                 yield from self._through_parents(top)
         elif top in self.index.functions:
             yield from self._function_attempts(top)
+            yield from self._through_users(top)
+
+    def _through_users(self, function: str) -> Iterator[Attempt]:
+        """Models of the file whose code calls ``function``: build one and run its forward."""
+        for name in self.index.users_of(function):
+            if not issubclass_module(self.namespace.get(name)):
+                continue
+            for instance, how in self.instances(name):
+                for args, kwargs, given in self.method_inputs(instance, "forward"):
+                    yield Attempt(
+                        _caller(instance, args, kwargs), f"through `{name}`, {how}; {given}"
+                    )
+                break
 
     def _class_attempts(self, cls: str, method: str) -> Iterator[Attempt]:
         for instance, how in self.instances(cls):
@@ -403,7 +435,8 @@ def reach(namespace: dict[str, Any], index: Index, tracer: Tracer) -> str:
     deadline = time.monotonic() + BUDGET_S
     tracer.stop, fallback = False, None
     for tried, attempt in enumerate(reacher.attempts(), 1):
-        tracer.capture = None
+        if tracer.capture is not None:  # reached while building the instance
+            return reacher.current
         try:
             attempt.run()
         except Exception as error:  # noqa: BLE001 - the next way may work
@@ -413,6 +446,7 @@ def reach(namespace: dict[str, Any], index: Index, tracer: Tracer) -> str:
                     tracer.capture,
                     f"{attempt.how} (the call failed after this line: {type(error).__name__})",
                 )
+            tracer.capture = None
         else:
             if tracer.capture is not None:
                 return attempt.how
