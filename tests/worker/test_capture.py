@@ -214,3 +214,19 @@ def test_einops_and_jit_script_code_previews() -> None:
     )
     assert preview(source, 9, "patches")["value"]["shape"] == [2, 16, 48]
     assert preview(source, 6, "x")["value"]["shape"] == [2, 3, 16, 16]
+
+
+def test_helper_functions_are_reached_through_the_models_that_call_them() -> None:
+    source = (DATA / "llama_style.py").read_text()
+    rotary = preview(source, line_of(source, "xq_out = torch.view_as_real"), "xq_out")
+    assert rotary["value"]["shape"] == [2, 8, 8, 32]
+    assert "through `Transformer`" in rotary["reached"]["entry"]
+    freqs = preview(source, line_of(source, "freqs_cis = torch.polar"), "freqs_cis")
+    assert freqs["value"]["shape"] == [256, 16] and freqs["value"]["dtype"] == "torch.complex64"
+
+
+def test_an_int_parameter_gets_a_number_and_a_mask_none() -> None:
+    source = (DATA / "llama_style.py").read_text()
+    result = preview(source, line_of(source, "scores = F.softmax"), "scores")
+    assert result["value"]["shape"] == [2, 8, 8, 8]
+    assert "start_pos = 0" in result["reached"]["entry"]
