@@ -192,6 +192,7 @@ class PreviewService:
         finally:
             self.last_user_request = time.monotonic()
         self.recorded.keep(uri, version, result)
+        result.pop("recorded", None)  # kept once per version, not in every cached result
         return program, result
 
     def as_json(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MAX_ROWS = 4000
 # Fake tensors cost more per operation than small real ones: a long loop of tiny
 # steps gives way to the real CPU after this share of the time limit.
 FAKE_SHARE = 0.35
+MAX_RECORDED_BYTES = 1 << 20
 
 
 @dataclass
@@ -224,7 +226,7 @@ class Run:
         result = self._failure(error) if error is not None else {"ok": True, "mode": self.mode}
         if isinstance(error, SystemExit):
             result = {"ok": True, "mode": self.mode}
-        result["recorded"] = {str(k): v for k, v in self.tracer.recorded.items()}
+        result["recorded"] = _bounded(self.tracer.recorded)
         if self.program.blanked:
             result["blanked"] = self.program.blanked
         if simcuda.PHASE.used_simulated_gpu:
@@ -265,8 +267,20 @@ class Run:
         if self.notes.items:
             result["notes"] = self.notes.items
         if self.tracer.recorded:
-            result["recorded"] = {str(k): v for k, v in self.tracer.recorded.items()}
+            result["recorded"] = _bounded(self.tracer.recorded)
         return result
+
+
+def _bounded(recorded: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """Recorded values by line, in line order, cut off at ``MAX_RECORDED_BYTES`` of JSON."""
+    kept: dict[str, Any] = {}
+    size = 0
+    for line in sorted(recorded):
+        size += len(json.dumps(recorded[line], default=repr))
+        if size > MAX_RECORDED_BYTES:
+            break
+        kept[str(line)] = recorded[line]
+    return kept
 
 
 def _describe_shallow(value: Any) -> dict[str, Any]:
