@@ -232,7 +232,7 @@ class Reacher:
                 yield build(), how
             except Captured:
                 raise
-            except Exception as error:  # noqa: BLE001 - try the next way
+            except (Exception, SystemExit) as error:  # noqa: BLE001 - try the next way
                 self.errors.append(f"{how}: {type(error).__name__}: {error}")
 
     # -- calling methods ------------------------------------------------------
@@ -439,7 +439,7 @@ def reach(namespace: dict[str, Any], index: Index, tracer: Tracer) -> str:
             return reacher.current
         try:
             attempt.run()
-        except Exception as error:  # noqa: BLE001 - the next way may work
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - the next way may work
             reacher.errors.append(f"{attempt.how}: {type(error).__name__}: {error}")
             if tracer.capture is not None and fallback is None:
                 fallback = (

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
@@ -85,6 +86,10 @@ def _compile(notes: Notes) -> Any:
         return model
 
     return compile_eagerly
+
+
+def _argparse_error(self: Any, message: str) -> None:
+    raise SystemExit(f"argparse: {message} (a preview runs without command-line arguments)")
 
 
 def _eager(notes: Notes, name: str) -> Any:
@@ -223,6 +228,7 @@ def preview_semantics(
             stack.enter_context(_no_weight_init())
         stack.enter_context(_swap(sys, "argv", [filename]))
         stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
+        stack.enter_context(_swap(argparse.ArgumentParser, "error", _argparse_error))
         stack.enter_context(_swap(torch, "compile", _compile(notes)))
         stack.enter_context(_swap(torch.jit, "script", _eager(notes, "torch.jit.script")))
         stack.enter_context(_swap(torch.jit, "trace", _eager(notes, "torch.jit.trace")))
