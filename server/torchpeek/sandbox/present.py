@@ -23,6 +23,11 @@ def provenance(result: dict[str, Any], line_offset: int = 0) -> list[str]:
     if reached.get("loop_line"):
         lines.append(f"_first pass of the loop at line {int(reached['loop_line']) - line_offset}_")
     lines += [f"_{note}_" for note in result.get("notes", [])]
+    failed = result.get("line_error")
+    if isinstance(failed, dict):
+        lines.append(
+            f"_as the line was reached; the line then failed:_ {error_markdown(failed, line_offset)}"
+        )
     return lines
 
 

@@ -63,6 +63,7 @@ class RecordedValues:
 
     def __init__(self) -> None:
         self.versions: OrderedDict[tuple[str, Any], dict[str, Any]] = OrderedDict()
+        self.loops: dict[tuple[str, Any], dict[str, int]] = {}
 
     def keep(self, uri: str, version: Any, result: dict[str, Any]) -> None:
         recorded = result.get("recorded")
@@ -73,9 +74,13 @@ class RecordedValues:
         for line, names in recorded.items():
             if isinstance(names, dict):
                 into.setdefault(str(line), {}).update(names)
+        loops = result.get("recorded_loops")
+        if isinstance(loops, dict):
+            self.loops.setdefault(key, {}).update({str(k): v for k, v in loops.items()})
         self.versions.move_to_end(key)
         while len(self.versions) > MAX_VERSIONS:
-            self.versions.popitem(last=False)
+            old, _ = self.versions.popitem(last=False)
+            self.loops.pop(old, None)
 
     def lookup(self, uri: str, version: Any, line: int, expr: str) -> dict[str, Any] | None:
         """A result for ``expr`` assigned on 1-based ``line``, if a run of this version saw it."""
@@ -83,4 +88,8 @@ class RecordedValues:
         value = names.get(expr)
         if value is None:
             return None
-        return {"ok": True, "mode": "recorded", "value": value, "reached": {"frame": "recorded"}}
+        reached: dict[str, Any] = {"frame": "recorded"}
+        loop = self.loops.get((uri, version), {}).get(str(line))
+        if isinstance(loop, int):
+            reached["loop_line"] = loop
+        return {"ok": True, "mode": "recorded", "value": value, "reached": reached}

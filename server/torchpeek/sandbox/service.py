@@ -193,6 +193,7 @@ class PreviewService:
             self.last_user_request = time.monotonic()
         self.recorded.keep(uri, version, result)
         result.pop("recorded", None)  # kept once per version, not in every cached result
+        result.pop("recorded_loops", None)
         return program, result
 
     def as_json(

@@ -293,14 +293,16 @@ class Reacher:
         annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
         if annotation in SCALARS:
             return [SCALARS[annotation]]
-        if annotation:
-            found = annotation_input(annotation, hints)
-            if found:
-                return [found]
+        annotated = annotation_input(annotation, hints) if annotation else None
+        if annotated:
+            return [annotated]
         layer = consumer(instance, node, arg.arg, fallback=first)
         if layer is None:
             return [] if first else ["None"]
-        return layer_inputs(layer, hints)
+        found = layer_inputs(layer, hints)
+        if not found and first and layer is not instance:  # e.g. a pooling layer comes first
+            found = layer_inputs(instance, hints)
+        return found
 
     # -- the search -------------------------------------------------------------
     def attempts(self) -> Iterator[Attempt]:
@@ -331,6 +333,7 @@ class Reacher:
     def _class_attempts(self, cls: str, method: str) -> Iterator[Attempt]:
         for instance, how in self.instances(cls):
             methods = ["forward", method] if isinstance(instance, torch.nn.Module) else [method]
+            methods = [m for m in methods if m != "__init__"]  # building it ran __init__
             for name in dict.fromkeys(methods):
                 for args, kwargs, given in self.method_inputs(instance, name):
                     call = instance if name == "forward" else getattr(instance, name)

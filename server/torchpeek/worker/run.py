@@ -227,6 +227,7 @@ class Run:
         if isinstance(error, SystemExit):
             result = {"ok": True, "mode": self.mode}
         result["recorded"] = _bounded(self.tracer.recorded)
+        result["recorded_loops"] = {str(k): v for k, v in self.tracer.loops.items()}
         if self.program.blanked:
             result["blanked"] = self.program.blanked
         if simcuda.PHASE.used_simulated_gpu:
@@ -237,6 +238,10 @@ class Run:
         if self.request.line < 0:
             return self._trace(error)
         capture = self.tracer.capture
+        if capture is None and error is not None and self.tracer.tentative is not None:
+            result = self._result(self.tracer.tentative, how)
+            result["line_error"] = self._failure(error)["error"]
+            return result
         if capture is None:
             if self.program.target is not None:
                 if error is not None:
@@ -268,6 +273,8 @@ class Run:
             result["notes"] = self.notes.items
         if self.tracer.recorded:
             result["recorded"] = _bounded(self.tracer.recorded)
+            result["recorded_loops"] = {str(k): v for k, v in self.tracer.loops.items()}
+        result["recorded_loops"] = {str(k): v for k, v in self.tracer.loops.items()}
         return result
 
 

@@ -92,9 +92,24 @@ def layer_inputs(layer: Any, hints: dict[str, int]) -> list[str]:
         return []
     for kind, make in RULES.items():
         if isinstance(layer, kind):
-            return make(layer, hints)
+            found: list[str] = make(layer, hints)
+            if not type(layer).__module__.startswith("torch.") and kind in CHANNELS_FIRST:
+                # A user subclass of a norm layer usually permutes NCHW itself.
+                channels = found[0].split(", ")[-1].rstrip(")")
+                found = [_randn(BATCH, int(channels), s, s) for s in _spatial(hints)] + found
+            return found
     inner = _first_leaf(layer)
-    return layer_inputs(inner, hints) if inner is not None else []
+    if inner is not None:
+        return layer_inputs(inner, hints)
+    return _from_tensors(layer, hints)
+
+
+def _from_tensors(layer: nn.Module, hints: dict[str, int]) -> list[str]:
+    """No layer to go by: a sequence whose features match the module's own tensors."""
+    for tensor in [*layer.parameters(), *layer.buffers()]:
+        if tensor.dim() >= 1 and tensor.is_floating_point():
+            return [_randn(BATCH, _length(hints), int(tensor.shape[-1]))]
+    return []
 
 
 def _conv(layer: Any, hints: dict[str, int]) -> list[str]:
@@ -160,6 +175,8 @@ RULES: dict[type, Any] = {
     nn.TransformerEncoderLayer: _transformer_layer,
     nn.TransformerDecoderLayer: _transformer_layer,
 }
+
+CHANNELS_FIRST = (nn.LayerNorm, nn.RMSNorm)
 
 JAX_DIMS = re.compile(r"\[\s*(?:torch\.)?Tensor\s*,\s*['\"](?P<dims>[^'\"]*)['\"]")
 

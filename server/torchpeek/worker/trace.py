@@ -30,6 +30,16 @@ from typing import Any
 MAX_RECORDED = 2000
 PROBE = "__torchpeek__"
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+CONTROL = (
+    ast.Return,
+    ast.Raise,
+    ast.Delete,
+    ast.Break,
+    ast.Continue,
+    ast.Pass,
+    ast.Global,
+    ast.Nonlocal,
+)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -50,6 +60,8 @@ class Site:
     target: bool = False
     done: bool = False
     mark: bool = False
+    tentative: bool = False
+    loop: int | None = None
 
 
 @dataclass
@@ -181,20 +193,23 @@ class Instrumenter:
             out += [*before, statement, *after]
         return out
 
-    def _mark_target(self, statement: ast.AST, where: str) -> int:
-        loop = None
+    def _loop(self) -> int | None:
+        """The line of the loop around the current statement, within its function."""
         for outer in reversed(self.scope):
             if isinstance(outer, FUNCTIONS + (ast.ClassDef,)):
-                break
+                return None
             if isinstance(outer, LOOPS):
-                loop = outer
-                break
+                return outer.lineno
+        return None
+
+    def _mark_target(self, statement: ast.AST, where: str) -> int:
+        loop = self._loop()
         functions = [s for s in self.scope if isinstance(s, FUNCTIONS + (ast.ClassDef,))]
         self.target = Target(
             line=self.line,
             expr=self.expr,
             statement=where,
-            loop_line=loop.lineno if loop is not None else None,
+            loop_line=loop,
             function=tuple(getattr(s, "name", "<lambda>") for s in functions),
         )
         return self.site(self.line, target=True)
@@ -219,7 +234,8 @@ class Instrumenter:
             self.scope.pop()
         names = tuple(statement_targets(statement))
         if names and len(self.sites) < MAX_RECORDED:
-            return [], [_probe(self.site(last, names), last)]
+            self.sites.append(Site(last, names, loop=self._loop()))
+            return [], [_probe(len(self.sites) - 1, last)]
         return [], []
 
     def _handler(self, handler: ast.ExceptHandler) -> list[ast.stmt]:
@@ -248,7 +264,13 @@ class Instrumenter:
             mark = _probe(len(self.sites) - 1, self.line)
             return [mark], [_probe(self._mark_target(statement, "after"), self.line)]
         self._recurse_bodies(statement)
-        return [_probe(self._mark_target(statement, "before"), self.line)], []
+        if isinstance(statement, CONTROL) or hasattr(statement, "body"):
+            return [_probe(self._mark_target(statement, "before"), self.line)], []
+        # A simple statement that reads the name: taken after it runs (``seen.append(x)``
+        # shows the append); the value as the line is reached is kept in case it fails.
+        self.sites.append(Site(self.line, tentative=True))
+        before = _probe(len(self.sites) - 1, self.line)
+        return [before], [_probe(self._mark_target(statement, "after-read"), self.line)]
 
     def _recurse_bodies(self, statement: ast.stmt) -> None:
         self.scope.append(statement)
@@ -305,6 +327,8 @@ class Tracer:
     stop: bool = True
     target: Target | None = None
     deadline: float | None = None
+    tentative: Capture | None = None
+    loops: dict[int, int] = field(default_factory=dict)
 
     def __call__(self, site_id: int) -> None:
         if self.capture is not None and self.stop:
@@ -320,6 +344,10 @@ class Tracer:
             if self.on_mark is not None:
                 self.on_mark(frame)
             return
+        if site.tentative:
+            site.done = True
+            self.tentative = self._capture(frame)
+            return
         if site.target:
             if self.capture is None:
                 self._take(frame)
@@ -331,6 +359,8 @@ class Tracer:
             self._record(site, frame)
 
     def _record(self, site: Site, frame: FrameType) -> None:
+        if site.loop is not None:
+            self.loops[site.line] = site.loop
         values = frame.f_locals
         row = self.recorded.setdefault(site.line, {})
         for name in site.names:
@@ -341,6 +371,9 @@ class Tracer:
                     continue
 
     def _take(self, frame: FrameType) -> None:
+        self.capture = self._capture(frame)
+
+    def _capture(self, frame: FrameType) -> Capture:
         capture = Capture(frame_kind="module" if frame.f_code.co_name == "<module>" else "call")
         try:
             assert self.evaluate is not None
@@ -348,7 +381,7 @@ class Tracer:
         except Exception as error:  # noqa: BLE001 - shown as the hover's answer
             capture.error = error
         capture.via = self._caller(frame)
-        self.capture = capture
+        return capture
 
     def _caller(self, frame: FrameType) -> tuple[int, str] | None:
         """The nearest line of the document that led to this frame."""
