@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__
+from .rpc import TorchpeekProtocol
 from .sandbox.service import PreviewService
 from .settings import Settings, parse_settings
 from .snippets import Database, load_database
@@ -52,6 +53,7 @@ class TorchpeekServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             notebook_document_sync=NOTEBOOK_SYNC,
+            protocol_cls=TorchpeekProtocol,
         )
         self.settings = Settings()
         self.client_locale = "en"

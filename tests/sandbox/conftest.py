@@ -11,19 +11,13 @@ the first case's timing measures the case and not torch's import.
 from __future__ import annotations
 
 import pytest_lsp
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp_support import CONFIG, session
-from tests.sandbox.hostile import OPTIONS, assert_healthy, settle_late_hovers
+from tests.lsp_support import CONFIG
+from tests.sandbox.hostile import hostile_session
 
 
 @pytest_lsp.fixture(config=CONFIG, scope="module")
 async def client(lsp_client: LanguageClient):
-    async for _ in session(lsp_client, options=OPTIONS):
-        lsp_client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"torchpeek": OPTIONS})
-        )
-        await assert_healthy(lsp_client, limit=120)
+    async for _ in hostile_session(lsp_client):
         yield
-        await settle_late_hovers()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp_support import hover_word
+from tests.lsp_support import hover_word, session
 
 TIMEOUT_MS = 3000
 TIMEOUT_S = TIMEOUT_MS / 1000
@@ -63,6 +64,21 @@ async def assert_healthy(client: LanguageClient, limit: float = TIMEOUT_S + SLAC
     text, elapsed = await timed_hover(client, HEALTHY, "x", limit)
     assert HEALTHY_SHAPE in text, text
     return elapsed
+
+
+async def hostile_session(client: LanguageClient) -> AsyncIterator[None]:
+    """Initialize with the short timeout, wait for the worker's warm-up, yield, shut down.
+
+    The options go in ``initializationOptions`` as an editor sends them, and again
+    through ``workspace/didChangeConfiguration``.
+    """
+    async for _ in session(client, options=OPTIONS):
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"torchpeek": OPTIONS})
+        )
+        await assert_healthy(client, limit=120)
+        yield
+        await settle_late_hovers()
 
 
 async def settle_late_hovers(timeout: float = 2.0) -> None:
@@ -136,3 +152,73 @@ async def wait_for(predicate: object, timeout: float, interval: float = 0.05) ->
             return True
         await asyncio.sleep(interval)
     return bool(predicate())  # type: ignore[operator]
+
+
+# -- forged results and Markdown ---------------------------------------------------
+def forge(line: str) -> str:
+    """Preview code that writes ``line`` (a Python bytes expression) on its result pipe and exits.
+
+    This is what code can do that knows the worker's protocol: the worker must
+    treat the line as hostile data, whatever it holds.
+    """
+    return (
+        "import os\n"
+        f"data = {line}\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):\n"
+        "            view = memoryview(data)\n"
+        "            while view:\n"
+        "                view = view[os.write(fd, view):]\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os._exit(0)\n"
+        "n = 1\n"
+    )
+
+
+def outside_code_spans(markdown: str) -> str:
+    """The Markdown with every code span removed (CommonMark's backtick-run rule)."""
+    out, i = [], 0
+    while i < len(markdown):
+        if markdown[i] != "`":
+            out.append(markdown[i])
+            i += 1
+            continue
+        run = len(markdown[i:]) - len(markdown[i:].lstrip("`"))
+        fence = "`" * run
+        j = i + run
+        while True:
+            k = markdown.find(fence, j)
+            if k < 0:
+                out.append(fence)  # an unmatched run is literal text
+                i += run
+                break
+            after = len(markdown[k:]) - len(markdown[k:].lstrip("`"))
+            if after == run:
+                i = k + run
+                break
+            j = k + after
+    return "".join(out)
+
+
+#: Markdown an editor would act on: links, images, autolinks, raw HTML.
+ACTIVE_MARKDOWN = ("](", "![", "<http", "<a ", "<img", "command:", "http://", "https://", "www.")
+
+
+def assert_inert(markdown: str) -> None:
+    """No link, image or HTML outside code spans; no control or bidi character anywhere."""
+    prose = outside_code_spans(markdown)
+    for fragment in ACTIVE_MARKDOWN:
+        assert fragment not in prose, f"{fragment!r} outside a code span:\n{markdown[:2000]}"
+    bad = [
+        c
+        for c in markdown
+        if (ord(c) < 32 and c != "\n")
+        or 0x202A <= ord(c) <= 0x202E
+        or 0x2066 <= ord(c) <= 0x2069
+        or ord(c) in (0x200E, 0x200F, 0x061C, 0x2028, 0x2029)
+    ]
+    assert not bad, f"raw control characters {bad!r} in hover"
+    for line in markdown.split("\n"):
+        assert not line.lstrip().startswith(("#", "<", "```", "~~~")), f"block injected: {line!r}"

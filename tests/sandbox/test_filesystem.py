@@ -114,7 +114,7 @@ async def test_reading_through_links_in_the_work_dir_is_refused(
 async def test_reading_etc_shadow_is_refused(client: LanguageClient) -> None:
     if not Path("/etc/shadow").exists():
         pytest.skip("no /etc/shadow here")
-    text, _ = await timed_hover(client, "shadow = open('/etc/shadow').read()\n", "shadow")
+    text, _ = await timed_hover(client, "secret = open('/etc/shadow').read()\n", "secret")
     assert "root:" not in text
     assert_mentions(text, "PermissionError", "Permission denied")
     await assert_healthy(client)

@@ -1,12 +1,19 @@
-"""Processes: no exec, no fork, no signals outside the sandbox; exits, threads and alarms end cleanly.
+"""Processes: no exec, no fork, no effect on another process; exits, threads and alarms end cleanly.
 
 Commands that would run try to create a marker file under ``tmp_path``; the
-test checks that it never appears and that the worker survives.
+test checks that it never appears and that the worker survives. Calls aimed
+at another process (a victim the test starts, the server, the test itself)
+are checked from outside: limits, priority, CPU set, scheduler, I/O priority
+and run state must stay as they were.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +24,7 @@ from tests.sandbox.hostile import (
     alive,
     assert_healthy,
     assert_mentions,
+    server_pid,
     timed_hover,
     worker_pid,
 )
@@ -185,3 +193,95 @@ async def test_killing_the_process_group_only_kills_the_child(client: LanguageCl
     assert_mentions(text, "died", "killed", "PermissionError")
     assert alive(os.getpid()) and worker is not None and alive(worker)
     await assert_healthy(client)
+
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+SYS_IOPRIO_GET = 252
+IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER = 1, 2, 3
+
+
+@pytest.fixture
+def victim() -> Iterator[int]:
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+
+
+def snapshot(pid: int) -> tuple[object, ...]:
+    """Everything a preview might try to change about a process, read from outside."""
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    stopped = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "tT"
+    ioprio = LIBC.syscall(SYS_IOPRIO_GET, IOPRIO_WHO_PROCESS, pid)
+    return (
+        limits,
+        os.getpriority(os.PRIO_PROCESS, pid),
+        os.sched_getaffinity(pid),
+        os.sched_getscheduler(pid),
+        ioprio,
+        stopped,
+    )
+
+
+CALLS = {
+    "prlimit CPU": "import resource\nr = resource.prlimit({pid}, resource.RLIMIT_CPU, (1, 1))\n",
+    "prlimit NOFILE": "import resource\nr = resource.prlimit({pid}, resource.RLIMIT_NOFILE, (3, 3))\n",
+    "setpriority": "import os\nr = os.setpriority(os.PRIO_PROCESS, {pid}, 19)\n",
+    "setpriority group": "import os\nr = os.setpriority(os.PRIO_PGRP, 0, 19)\n",
+    "setpriority user": "import os\nr = os.setpriority(os.PRIO_USER, os.getuid(), 19)\n",
+    "sched_setaffinity": "import os\nr = os.sched_setaffinity({pid}, {{0}})\n",
+    "sched_setscheduler": "import os\nr = os.sched_setscheduler({pid}, os.SCHED_IDLE, os.sched_param(0))\n",
+    "sched_setparam": "import os\nr = os.sched_setparam({pid}, os.sched_param(0))\n",
+    "ioprio process": "import ctypes\nr = ctypes.CDLL(None, use_errno=True).syscall(251, 1, {pid}, (3 << 13) | 7)\n",
+    "ioprio group": "import ctypes\nr = ctypes.CDLL(None, use_errno=True).syscall(251, 2, 0, (3 << 13) | 7)\n",
+    "ioprio user": "import ctypes, os\nr = ctypes.CDLL(None, use_errno=True).syscall(251, 3, os.getuid(), (3 << 13) | 7)\n",
+    "kill": "import os, signal\nr = os.kill({pid}, signal.SIGSTOP)\n",
+    "kill everyone": "import os, signal\nr = os.kill(-1, signal.SIGSTOP)\n",
+    "killpg": "import os, signal\nr = os.killpg(0, signal.SIGSTOP)\n",
+    "pidfd_open": "import os\nr = os.pidfd_open({pid})\n",
+    "tgkill": "import ctypes\nr = ctypes.CDLL(None, use_errno=True).syscall(234, {pid}, {pid}, 19)\n",
+    "process_madvise": "import ctypes\nr = ctypes.CDLL(None, use_errno=True).syscall(440, 0, None, 0, 21, 0)\n",
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+async def test_another_process_is_left_alone(
+    client: LanguageClient, victim: int, call: str
+) -> None:
+    if os.uname().machine != "x86_64" and "syscall" in CALLS[call]:
+        pytest.skip("syscall numbers are x86_64's")
+    server = server_pid(client)
+    watched = (victim, server, os.getpid())
+    before = [snapshot(pid) for pid in watched]
+    text, _ = await timed_hover(client, CALLS[call].format(pid=victim), "r")
+    after = [snapshot(pid) for pid in watched]
+    for pid, old, new in zip(watched, before, after, strict=True):
+        assert old == new, f"{call} changed process {pid}: {old} -> {new}\n{text}"
+    assert alive(victim)
+    await assert_healthy(client)
+
+
+async def test_the_server_survives_a_cpu_limit_aimed_at_it(client: LanguageClient) -> None:
+    server = server_pid(client)
+    code = (
+        "import os, resource\nr = []\n"
+        f"for pid in ({server}, os.getppid(), 1):\n"
+        "    try:\n        r.append(resource.prlimit(pid, resource.RLIMIT_CPU, (1, 1)))\n"
+        "    except OSError as error:\n        r.append(error.errno)\n"
+    )
+    text, _ = await timed_hover(client, code, "r")
+    assert "(1, 1)" not in text, text
+    assert alive(server)
+    await assert_healthy(client)
+
+
+async def test_the_preview_is_the_first_the_oom_killer_takes(client: LanguageClient) -> None:
+    code = (
+        "score = int(open('/proc/self/oom_score_adj').read())\n"
+        "try:\n    open('/proc/self/oom_score_adj', 'w').write('-1000')\nexcept OSError:\n    pass\n"
+        "final = (score, int(open('/proc/self/oom_score_adj').read()))\n"
+    )
+    text, _ = await timed_hover(client, code, "final")
+    assert text.count("int · 1000") == 2, text

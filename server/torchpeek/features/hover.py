@@ -66,6 +66,27 @@ def _disabled_hover(ls: TorchpeekServer) -> types.Hover:
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
 
 
+#: Longest document a hover previews; a longer one gets a note instead of a run.
+MAX_PREVIEW_CHARS = 1_000_000
+
+
+def in_document(doc: TextDocument, position: types.Position) -> bool:
+    """Whether ``position`` names a place inside the document (the end of a line included)."""
+    lines = doc.lines
+    if not 0 <= position.line < max(1, len(lines)):
+        return False
+    text = lines[position.line] if lines else ""
+    return 0 <= position.character <= len(text.encode("utf-16-le")) // 2
+
+
+def _too_large_hover(size: int) -> types.Hover:
+    text = (
+        f"torchpeek: this document is too large to preview ({size:,} characters; "
+        f"the limit is {MAX_PREVIEW_CHARS:,})."
+    )
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+
+
 def register(server: TorchpeekServer) -> None:
     """Report worker state to the client and register the hover handler."""
     server.status_reporter = _status_reporter(server)
@@ -78,6 +99,10 @@ def register(server: TorchpeekServer) -> None:
             return None
         if not ls.settings.preview.enabled:
             return _disabled_hover(ls)
+        if not in_document(doc, params.position):
+            return None
+        if len(doc.source) > MAX_PREVIEW_CHARS:
+            return _too_large_hover(len(doc.source))
         result = await preview_at(ls, doc, params.position)
         if result is None:
             return None

@@ -17,9 +17,13 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from ..worker.environment import worker_environment
+from ..worker.protocol import MAX_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +31,30 @@ BOOT = Path(__file__).resolve().parent.parent / "worker" / "boot.py"
 READ_LIMIT = 8 * 1024 * 1024
 
 
+def parse_answer(line: bytes) -> dict[str, Any] | None:
+    """One worker line as an answer object, or None when it is not one."""
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(message, dict):
+        return None
+    if message.get("op") == "hello":
+        return message
+    ident = message.get("id")
+    if ident is not None and type(ident) is not int:
+        return None
+    if message.get("op") in ("result", "doctor") and not isinstance(message.get("ok", True), bool):
+        return None
+    return message
+
+
 class WorkerGone(Exception):
     """The worker process ended while a request was pending."""
+
+
+class RequestTooLarge(WorkerGone):
+    """A request bigger than the worker reads; it was never sent."""
 
 
 class WorkerProcess:
@@ -47,6 +73,7 @@ class WorkerProcess:
                 python, "-u", str(BOOT),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, limit=READ_LIMIT,
+                env=worker_environment(os.environ),
             )  # fmt: skip
         except OSError as error:
             self.ready.set_result({"torch": None, "error": f"cannot start {python}: {error}"})
@@ -68,27 +95,41 @@ class WorkerProcess:
 
     async def _read_stdout(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        async for line in self.process.stdout:
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                log.warning("worker sent a non-JSON line: %r", line[:200])
-                continue
-            if message.get("op") == "hello":
-                if not self.ready.done():
-                    self.ready.set_result(message)
-                self.owner.hello_from(self)
-            else:
-                self.owner.answer(message)
+        try:
+            async for line in self.process.stdout:
+                self._dispatch(line)
+        except (ValueError, asyncio.LimitOverrunError) as error:
+            # a line past the limit (or a broken stream): this worker cannot be trusted to
+            # frame its answers any more, so fail what it owes and replace it
+            log.warning("worker %s sent an unreadable answer: %s", self.process.pid, error)
+            self.owner.broken(
+                self, f"the preview worker sent an oversized or broken answer ({error})"
+            )
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
         await self.process.wait()
         if not self.ready.done():
             self.ready.set_result({"torch": None, "error": "the worker exited during start-up"})
         self.owner.gone(self, self.process.returncode)
 
+    def _dispatch(self, line: bytes) -> None:
+        message = parse_answer(line)
+        if message is None:
+            log.warning("worker sent a line that is not an answer: %r", line[:200])
+        elif message.get("op") == "hello":
+            if not self.ready.done():
+                self.ready.set_result(message)
+            self.owner.hello_from(self)
+        else:
+            self.owner.answer(message)
+
     def send(self, message: dict[str, Any]) -> None:
         if not self.alive or self.process is None or self.process.stdin is None:
             raise WorkerGone("the preview worker is not running")
-        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        data = (json.dumps(message) + "\n").encode()
+        if len(data) > MAX_MESSAGE:  # the worker would drop it without knowing its id
+            raise RequestTooLarge(f"the preview request is too large ({len(data):,} bytes)")
+        self.process.stdin.write(data)
 
     async def stop(self) -> None:
         if not self.alive or self.process is None:
@@ -172,6 +213,16 @@ class WorkerClient:
         if future is not None and not future.done():
             future.set_result(message)
 
+    def broken(self, worker: WorkerProcess, reason: str) -> None:
+        """A worker's output can no longer be read: fail its pending requests now."""
+        if worker is not self.active:
+            return
+        error = WorkerGone(reason)
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(error)
+        self.pending.clear()
+
     def gone(self, worker: WorkerProcess, code: int | None) -> None:
         """A worker exited: fail its requests and promote the spare (or start anew)."""
         if worker is self.spare:
@@ -217,7 +268,11 @@ class WorkerClient:
         request_id = next(self.ids)
         future = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
-        worker.send({**message, "id": request_id})
+        try:
+            worker.send({**message, "id": request_id})
+        except WorkerGone:
+            self.pending.pop(request_id, None)
+            raise
         try:
             return await future
         except asyncio.CancelledError:

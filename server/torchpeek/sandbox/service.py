@@ -9,14 +9,17 @@ in the background once the worker is warm.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..sandbox.client import WorkerClient, WorkerGone
-from ..sandbox.present import hover_markdown, value_line
+from ..sandbox.client import RequestTooLarge, WorkerClient, WorkerGone
+from ..sandbox.markdown import MAX_HOVER, code
+from ..sandbox.present import error_markdown, hover_markdown, value_line
 from ..sandbox.program import PreviewProgram, build_program
 from ..sandbox.project import RecordedValues, project_paths
 
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 512
+CACHE_BYTES = 32 * 1024 * 1024
+CACHE_ENTRY_BYTES = 512 * 1024
 IDLE_QUIET_S = 1.0
 
 
@@ -38,6 +43,7 @@ class PreviewService:
         self.last_user_request = 0.0
         self.client = self._new_client(settings.python)
         self.cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self.cache_sizes: dict[tuple[Any, ...], int] = {}
         self.inflight: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self.snippet_results: dict[tuple[str, str, str, str], str] = {}
         self.warming = False
@@ -86,6 +92,7 @@ class PreviewService:
         )
         self.settings = settings
         self.cache.clear()
+        self.cache_sizes.clear()
         if restart:
             old = self.client
             self.client = self._new_client(settings.python)
@@ -152,6 +159,8 @@ class PreviewService:
             if current is not None and current.cancelling():
                 raise
             return {"ok": False, "cancelled": True}
+        except RequestTooLarge as error:
+            return {"ok": False, "error": {"type": "TooLarge", "summary": str(error)}}
         except WorkerGone as error:
             return {
                 "ok": False,
@@ -163,10 +172,22 @@ class PreviewService:
         if result.get("cancelled"):
             return result
         self._remember_mode(uri, result)
-        self.cache[key] = result
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
+        self._remember(key, result)
         return result
+
+    def _remember(self, key: tuple[Any, ...], result: dict[str, Any]) -> None:
+        """Cache a result, bounded in entries and in bytes; a huge result is not kept."""
+        error = result.get("error")
+        if isinstance(error, dict) and error.get("type") == "Busy":
+            return  # dropped from a full queue: worth asking again
+        size = len(json.dumps(result, default=str))
+        if size > CACHE_ENTRY_BYTES:
+            return
+        self.cache[key] = result
+        self.cache_sizes[key] = size
+        while len(self.cache) > CACHE_SIZE or sum(self.cache_sizes.values()) > CACHE_BYTES:
+            old, _ = self.cache.popitem(last=False)
+            self.cache_sizes.pop(old, None)
 
     async def preview_source(
         self,
@@ -246,7 +267,8 @@ class PreviewService:
 
         Only one is in flight at a time, so a hover waits for at most one of them.
         """
-        self.snippets_to_warm = snippets
+        # only the packaged snippets run unasked: a workspace's own run on request alone
+        self.snippets_to_warm = [s for s in snippets if is_builtin(s)]
         if self.state != "ready" or self.warming:
             return
         self.warming = True
@@ -272,10 +294,10 @@ class PreviewService:
         if result is None or result.get("cancelled"):
             return
         if result.get("ok"):
-            text = f"`{value_line(result['value'])}`"
+            text = code(value_line(result.get("value", {})))
         else:
-            error = result.get("error", {})
-            text = f"**{error.get('type')}**: {error.get('summary')}"
+            error = result.get("error")
+            text = error_markdown(error if isinstance(error, dict) else {})
         self.snippet_results[self._snippet_key(snippet)] = text
 
     def cached_snippet_preview(self, snippet: Snippet) -> str | None:
@@ -298,6 +320,13 @@ class PreviewService:
         report.pop("op", None)
         report.pop("id", None)
         report["worker_pid"] = self.client.pid
+        layers = report.get("layers")
+        if isinstance(layers, dict):
+            layers["hover_size"] = {
+                "active": True,
+                "detail": f"hovers cut at {MAX_HOVER:,} characters; result cache at most "
+                f"{CACHE_SIZE} entries and {CACHE_BYTES >> 20} MiB, none over {CACHE_ENTRY_BYTES >> 10} KiB",
+            }
         spare = self.client.spare
         report["spare_worker"] = (
             "warm"
@@ -305,6 +334,13 @@ class PreviewService:
             else ("warming" if spare and spare.alive else "none")
         )
         return report
+
+
+def is_builtin(snippet: Snippet) -> bool:
+    """Whether a snippet comes from torchpeek's own database, not a workspace or setting."""
+    from ..snippets.loader import builtin_db_path
+
+    return Path(snippet.path).resolve().is_relative_to(builtin_db_path().resolve())
 
 
 def _gpu_json(settings: Settings) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .protocol import MAX_MESSAGE, PreviewRequest, encode
+from .messages import check_limits, checked_result, parse_request
+from .messages import failure as _failure
+from .protocol import MAX_MESSAGE, Limits, PreviewRequest, encode
 
 OUT_FD = 1
 
@@ -37,6 +39,14 @@ class Channel:
 
     def send(self, message: dict[str, Any]) -> None:
         data = encode(message)
+        if len(data) > MAX_MESSAGE:  # measured after encoding: escapes can triple a string
+            data = encode(
+                {
+                    "op": message.get("op", "error"),
+                    "id": message.get("id"),
+                    **_failure("InternalError", "the preview result was too large"),
+                }
+            )
         while data:
             data = data[os.write(self.out, data) :]
 
@@ -49,11 +59,18 @@ class Channel:
         while b"\n" in self.buffer:
             line, self.buffer = self.buffer.split(b"\n", 1)
             if line.strip():
-                try:
-                    messages.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    self.send({"op": "error", "message": f"bad request line: {error}"})
+                message, problem = parse_request(line)
+                if message is not None:
+                    messages.append(message)
+                else:
+                    self.send({"op": "error", "message": f"bad request line: {problem}"})
+        if len(self.buffer) > MAX_MESSAGE:
+            self.buffer = b""
+            self.send({"op": "error", "message": "bad request line: too long"})
         return messages
+
+
+MAX_QUEUE = 8
 
 
 def _torch_info() -> dict[str, Any]:
@@ -143,26 +160,35 @@ class Worker:
     def handle(self, message: dict[str, Any]) -> None:
         op = message.get("op")
         if op == "cancel":
-            self.cancelled.add(int(message.get("id", -1)))
+            if len(self.cancelled) > 4096:  # ids only grow; old ones are long answered
+                self.cancelled.clear()
+            self.cancelled.add(message["id"])
         elif op == "preview":
-            self.queue.append(message)
+            self.enqueue(message)
         elif op == "doctor":
             self.channel.send({"op": "doctor", "id": message.get("id"), **self.doctor()})
         elif op == "shutdown":
             self.channel.closed = True
-        else:
+
+    def enqueue(self, message: dict[str, Any]) -> None:
+        """Newest first, so the hover a user just made jumps slow earlier ones; drop the oldest."""
+        self.queue.append(message)
+        while len(self.queue) > MAX_QUEUE:
+            dropped = self.queue.popleft()
             self.channel.send(
-                {"op": "error", "id": message.get("id"), "message": f"unknown op {op!r}"}
+                {
+                    "op": "result",
+                    "id": dropped["id"],
+                    **_failure("Busy", "too many previews were waiting; this one was dropped"),
+                }
             )
 
     def doctor(self) -> dict[str, Any]:
-        from .protocol import Limits
-
         read, write = os.pipe()
+        workdir = tempfile.mkdtemp(prefix="torchpeek-doctor-")
         pid = os.fork()
         if pid == 0:
             os.close(read)
-            workdir = tempfile.mkdtemp(prefix="torchpeek-doctor-")
             from .sandbox import confine
 
             layers = confine(workdir, Limits())
@@ -171,12 +197,21 @@ class Worker:
         os.close(write)
         data = _read_all(read, time.monotonic() + 10)
         os.waitpid(pid, 0)
+        shutil.rmtree(workdir, ignore_errors=True)
         layers = json.loads(data) if data else {}
         limits = Limits()
         layers["watchdog"] = {
             "active": True,
             "detail": f"SIGKILL after {limits.timeout_ms / 1000:g} s wall time or more than "
-            f"{limits.max_threads} threads; results capped at {MAX_MESSAGE // 2**20} MiB",
+            f"{limits.max_threads} threads (counted every {WATCH_INTERVAL_S * 1000:g} ms)",
+        }
+        layers["queue"] = {
+            "active": True,
+            "detail": f"newest request first, at most {MAX_QUEUE} waiting; requests validated",
+        }
+        layers["result_size"] = {
+            "active": True,
+            "detail": f"results capped at {MAX_MESSAGE // 2**20} MiB after encoding",
         }
         return {"python": sys.executable, **self.info, "layers": layers}
 
@@ -184,8 +219,8 @@ class Worker:
         while not self.channel.closed or self.queue:
             self.reap()
             if self.queue:
-                request = self.queue.popleft()
-                if int(request["id"]) in self.cancelled:
+                request = self.queue.pop()
+                if request["id"] in self.cancelled:
                     self.channel.send({"op": "result", "id": request["id"], "cancelled": True})
                     continue
                 self.channel.send(self.run(request))
@@ -200,7 +235,8 @@ class Worker:
         started = time.perf_counter()
         try:
             request = PreviewRequest.from_json(raw)
-        except (KeyError, TypeError, ValueError) as error:
+            check_limits(request.limits)
+        except Exception as error:  # noqa: BLE001 - any malformed field is the sender's error
             return {
                 "op": "result",
                 "id": raw.get("id"),
@@ -314,15 +350,20 @@ class Supervisor:
         deadline = time.monotonic() + self.request.limits.timeout_ms / 1000
         chunks: list[bytes] = []
         reason = None
+        next_count = 0.0
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 reason = "timeout"
                 break
-            ready, _, _ = select.select([fd, 0], [], [], min(remaining, WATCH_INTERVAL_S))
-            if not ready and _thread_count(pid) > self.request.limits.max_threads:
-                reason = "threads"
-                break
+            # counted on every pass, busy pipe or not, at most once per interval
+            if now >= next_count:
+                next_count = now + WATCH_INTERVAL_S
+                if _thread_count(pid) > self.request.limits.max_threads:
+                    reason = "threads"
+                    break
+            wait = min(deadline - now, max(0.0, next_count - now))
+            ready, _, _ = select.select([fd, 0], [], [], wait)
             if 0 in ready:
                 for message in self.worker.channel.read_available():
                     self.worker.handle(message)
@@ -371,14 +412,7 @@ class Supervisor:
             return _failure("InternalError", "the preview result was too large")
         if reason is not None:
             return _failure("WorkerCrash", reason)
-        try:
-            return json.loads(data)
-        except json.JSONDecodeError:
-            return _failure("InternalError", "the preview sent an unreadable result")
-
-
-def _failure(kind: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"type": kind, "summary": message, "message": message}}
+        return checked_result(data)
 
 
 WATCH_INTERVAL_S = 0.05
@@ -441,13 +475,14 @@ def _close_all_except(keep: tuple[int, ...]) -> None:
 def _standby_child(request_fd: int, result_fd: int, workdir: str) -> None:
     """Drop the worker's descriptors, then wait for the request and run it."""
     try:
-        from .sandbox import die_with_parent
+        from .sandbox import die_with_parent, isolate
 
         die_with_parent()
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1):
             os.dup2(devnull, fd)
         _close_all_except((request_fd, result_fd, devnull))
+        isolate(workdir)  # namespaces and the scratch mount, before the request arrives
         raw = b""
         while not raw.endswith(b"\n"):
             chunk = os.read(request_fd, 1 << 20)
@@ -481,6 +516,8 @@ def _child(request: PreviewRequest, write: int, workdir: str) -> None:
         result = run_preview(request)
         result["sandbox"] = sorted(name for name, layer in layers.items() if layer["active"])
         data = encode(result)
+        if len(data) > MAX_MESSAGE:
+            data = encode(_failure("InternalError", "the preview result was too large"))
     except BaseException as error:  # noqa: BLE001
         data = encode({"ok": False, "error": _internal(f"{type(error).__name__}: {error}")})
         status = 3

@@ -23,6 +23,7 @@ class Limits:
     max_files: int = 256
     max_file_mb: int = 64
     max_threads: int = 64
+    max_scratch_mb: int = 256
 
 
 @dataclass(frozen=True)

@@ -1,45 +1,63 @@
-"""Confine a preview child: namespaces, resource limits, Landlock, seccomp and an audit hook.
+"""Confine a preview child: namespaces, a capped scratch dir, resource limits, Landlock, seccomp.
 
 Each layer is applied when the kernel allows it and reported either way, so
-``torchpeek doctor`` can say which are active. Order matters: namespaces need a
-single-threaded process, Landlock and seccomp need ``no_new_privs``, and the
-audit hook goes last because it is a courtesy layer, not a boundary.
+``torchpeek doctor`` can say which are active and which gaps stay open. Order
+matters: namespaces need a single-threaded process, the scratch mount needs
+the new mount namespace's privileges (dropped right after), Landlock and
+seccomp need ``no_new_privs``, and the audit hook goes last because it is a
+courtesy layer, not a boundary.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import ctypes.util
-import errno
 import os
 import resource
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import landlock, seccomp
+from .environment import allowed
 from .protocol import Limits
+from .seccomp import load_libseccomp
 
+__all__ = ["confine", "die_with_parent", "isolate", "load_libseccomp"]
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
-CLONE_THREAD = 0x00010000
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+SCRATCH_INODES = 4096
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 
 
 def _layer(active: bool, detail: str) -> dict[str, Any]:
     return {"active": active, "detail": detail}
 
 
+def _errno_text() -> str:
+    return os.strerror(ctypes.get_errno())
+
+
 def set_rlimits(limits: Limits) -> dict[str, Any]:
-    """Address space, CPU seconds, open files and file size."""
+    """Address space, CPU seconds, open files, file size, tasks and no core dumps."""
     cpu = max(1, -(-limits.timeout_ms // 1000) + 1)
     wanted = {
         resource.RLIMIT_AS: limits.memory_mb * 1024 * 1024,
         resource.RLIMIT_CPU: cpu,
         resource.RLIMIT_NOFILE: limits.max_files,
         resource.RLIMIT_FSIZE: limits.max_file_mb * 1024 * 1024,
+        resource.RLIMIT_CORE: 0,
+        # counted per user namespace: the child's own threads (not enforced for host root)
+        resource.RLIMIT_NPROC: limits.max_threads + 1,
     }
     failed = []
     for which, value in wanted.items():
@@ -47,208 +65,127 @@ def set_rlimits(limits: Limits) -> dict[str, Any]:
             resource.setrlimit(which, (value, value))
         except (ValueError, OSError) as error:
             failed.append(f"{which}: {error}")
-    detail = f"AS={limits.memory_mb} MiB, CPU={cpu} s, NOFILE={limits.max_files}, FSIZE={limits.max_file_mb} MiB"
+    detail = (
+        f"AS={limits.memory_mb} MiB, CPU={cpu} s, NOFILE={limits.max_files}, "
+        f"FSIZE={limits.max_file_mb} MiB, NPROC={limits.max_threads + 1}, no core dumps"
+    )
     return _layer(not failed, detail if not failed else "; ".join(failed))
 
 
-def unshare_namespaces() -> dict[str, Any]:
-    """A new user and network namespace: no network interfaces but a down loopback."""
-    if _LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
-        return _layer(True, "user+network namespaces")
-    code = ctypes.get_errno()
-    if _LIBC.unshare(CLONE_NEWNET) == 0:
-        return _layer(True, f"network namespace only (user namespace: {os.strerror(code)})")
-    return _layer(False, f"unshare failed: {os.strerror(ctypes.get_errno())}")
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
 
 
-# -- Landlock -------------------------------------------------------------------
-SYS_LANDLOCK_CREATE_RULESET = 444
-SYS_LANDLOCK_ADD_RULE = 445
-SYS_LANDLOCK_RESTRICT_SELF = 446
-LANDLOCK_CREATE_RULESET_VERSION = 1
-RULE_PATH_BENEATH = 1
-FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
-FS_WRITE_DIR_BITS = sum(1 << b for b in range(4, 13))  # remove, make_* rights
-FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
-NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
-SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1, 2
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-def _handled_fs(abi: int) -> int:
-    rights = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_READ_DIR | FS_WRITE_DIR_BITS
-    if abi >= 2:
-        rights |= FS_REFER
-    if abi >= 3:
-        rights |= FS_TRUNCATE
-    if abi >= 5:
-        rights |= FS_IOCTL_DEV
-    return rights
-
-
-def _read_roots() -> list[str]:
-    """Where a preview may read: the interpreter, its packages and system libraries."""
-    roots = {
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        "/usr",
-        "/lib",
-        "/lib64",
-        "/bin",
-        "/proc",
-        "/sys",
-        "/dev",
+def unshare_namespaces() -> dict[str, dict[str, Any]]:
+    """New user, network, IPC and mount namespaces, with this user mapped to itself."""
+    uid, gid = os.getuid(), os.getgid()
+    wanted = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS
+    if _LIBC.unshare(wanted) == 0:
+        with contextlib.suppress(OSError):
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        done = {"user", "network", "ipc", "mount"}
+        why = ""
+    else:
+        why = _errno_text()
+        done = set()
+        for flag, name in (
+            (CLONE_NEWNET, "network"),
+            (CLONE_NEWIPC, "ipc"),
+            (CLONE_NEWNS, "mount"),
+        ):
+            if _LIBC.unshare(flag) == 0:
+                done.add(name)
+    reason = f"unshare refused: {why}" if why else ""
+    return {
+        "user_namespace": _layer(
+            "user" in done, "own user namespace" if "user" in done else reason
+        ),
+        "network_namespace": _layer(
+            "network" in done, "no interfaces but a down loopback" if "network" in done else reason
+        ),
+        "ipc_namespace": _layer(
+            "ipc" in done, "private SysV IPC and message queues" if "ipc" in done else reason
+        ),
+        "mount_namespace": _layer(
+            "mount" in done, "private mounts, gone with the child" if "mount" in done else reason
+        ),
     }
-    roots.update(p for p in sys.path if p and os.path.isdir(p))
-    roots.update(("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd"))
-    return sorted(r for r in roots if os.path.exists(r))
 
 
-def _add_rule(ruleset: int, path: str, allowed: int) -> bool:
-    try:
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        if not os.path.isdir(path):
-            allowed &= FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
-        attr = _PathBeneath(allowed, fd)
-        return (
-            _LIBC.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(attr), 0)
-            == 0
-        )
-    finally:
-        os.close(fd)
-
-
-def apply_landlock(workdir: str, read_roots: Sequence[str] = ()) -> dict[str, Any]:
-    """Reads only from system, Python and ``read_roots`` locations, writes only in ``workdir``."""
-    abi = _LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
-    if abi < 1:
-        return _layer(False, f"Landlock unavailable: {os.strerror(ctypes.get_errno())}")
-    fs = _handled_fs(abi)
-    attr = _RulesetAttr(
-        fs,
-        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
-        SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL if abi >= 6 else 0,
+def mount_scratch(workdir: str, limits: Limits, have_mount_ns: bool) -> dict[str, Any]:
+    """A size-capped private tmpfs over the work dir: the cap counts every file together."""
+    if not have_mount_ns:
+        return _layer(False, "no mount namespace: only the per-file size limit applies")
+    _LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    options = f"size={limits.max_scratch_mb}m,nr_inodes={SCRATCH_INODES},mode=0700".encode()
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    if _LIBC.mount(b"tmpfs", workdir.encode(), b"tmpfs", flags, options) != 0:
+        return _layer(False, f"tmpfs over the work dir failed: {_errno_text()}")
+    return _layer(
+        True,
+        f"private tmpfs work dir, {limits.max_scratch_mb} MiB and {SCRATCH_INODES} files in all",
     )
-    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
-    ruleset = _LIBC.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
-    if ruleset < 0:
-        return _layer(False, f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]  # fmt: skip
+
+
+def drop_capabilities() -> bool:
+    """Give up the capabilities a new user namespace grants, once the mounts are made."""
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    return _LIBC.syscall(126 if _is_x86_64() else 91, ctypes.byref(header), data) == 0
+
+
+def _is_x86_64() -> bool:
+    return os.uname().machine == "x86_64"
+
+
+def process_isolation() -> dict[str, Any]:
+    """A session and process group of its own, so group-wide calls reach only this process."""
     try:
-        for root in [*_read_roots(), *read_roots]:
-            _add_rule(ruleset, root, FS_EXECUTE | FS_READ_FILE | FS_READ_DIR)
-        _add_rule(ruleset, "/dev/null", FS_READ_FILE | FS_WRITE_FILE)
-        _add_rule(ruleset, workdir, fs)
-        if _LIBC.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
-            return _layer(False, f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}")
-    finally:
-        os.close(ruleset)
-    net = "no TCP bind/connect, " if abi >= 4 else ""
-    scope = "no signals outside the sandbox" if abi >= 6 else "signals not scoped"
-    return _layer(True, f"Landlock ABI {abi}: writes only in the work dir, {net}{scope}")
+        os.setsid()
+    except OSError as error:
+        return _layer(False, f"setsid: {error}")
+    try:  # under memory pressure the kernel ends the preview, not the editor or the server
+        _write("/proc/self/oom_score_adj", "1000")
+    except OSError:
+        pass
+    return _layer(
+        True,
+        "own session and process group; first for the OOM killer; not dumpable; "
+        "calls naming a pid reach only itself",
+    )
 
 
-# -- seccomp --------------------------------------------------------------------
-SCMP_ACT_ALLOW = 0x7FFF0000
-SCMP_ACT_KILL_PROCESS = 0x80000000
-SCMP_CMP_NE, SCMP_CMP_MASKED_EQ = 1, 7
+def environment_layer() -> dict[str, Any]:
+    """Whether the worker was started with the allowlisted environment only.
 
-
-def SCMP_ACT_ERRNO(code: int) -> int:  # noqa: N802 - libseccomp's macro name
-    return 0x00050000 | (code & 0xFFFF)
-
-
-class _ArgCmp(ctypes.Structure):
-    _fields_ = [
-        ("arg", ctypes.c_uint),
-        ("op", ctypes.c_int),
-        ("a", ctypes.c_uint64),
-        ("b", ctypes.c_uint64),
-    ]
-
-
-def _seccomp_rules() -> list[tuple[int, str, list[tuple[int, int, int, int]]]]:
-    kill, eperm = SCMP_ACT_KILL_PROCESS, SCMP_ACT_ERRNO(errno.EPERM)
-    rules: list[tuple[int, str, list[tuple[int, int, int, int]]]] = [
-        (kill, "execve", []),
-        (kill, "execveat", []),
-        (eperm, "fork", []),
-        (eperm, "vfork", []),
-        (eperm, "clone", [(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)]),
-        (SCMP_ACT_ERRNO(errno.ENOSYS), "clone3", []),
-        (eperm, "socket", []),  # socketpair stays allowed; no Unix datagrams to host sockets
-        (eperm, "connect", []),
-        (eperm, "ptrace", []),
-        (eperm, "process_vm_writev", []),
-        (eperm, "mount", []),
-        (eperm, "unshare", []),
-        (eperm, "setns", []),
-        (eperm, "bpf", []),
-    ]
-    return rules
-
-
-def load_libseccomp() -> Any:
-    """The system libseccomp, loaded once in the parent (finding it may run ldconfig)."""
-    global _SECCOMP
-    if _SECCOMP is None:
-        for name in ("libseccomp.so.2", ctypes.util.find_library("seccomp")):
-            try:
-                _SECCOMP = ctypes.CDLL(name, use_errno=True) if name else False
-            except OSError:
-                _SECCOMP = False
-            if _SECCOMP:
-                break
-    return _SECCOMP
-
-
-_SECCOMP: Any = None
-
-
-def apply_seccomp() -> dict[str, Any]:
-    """Kill on exec; refuse new processes, network sockets and a few escape hatches."""
-    lib = load_libseccomp()
-    if not lib:
-        return _layer(False, "libseccomp not found (install libseccomp2)")
-    lib.seccomp_init.restype = ctypes.c_void_p
-    lib.seccomp_init.argtypes = [ctypes.c_uint32]
-    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add_array.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_uint32,
-        ctypes.c_int,
-        ctypes.c_uint,
-        ctypes.POINTER(_ArgCmp),
-    ]
-    lib.seccomp_load.argtypes = [ctypes.c_void_p]
-    lib.seccomp_release.argtypes = [ctypes.c_void_p]
-    ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
-    if not ctx:
-        return _layer(False, "seccomp_init failed")
+    Reads the environment the worker was started with, not ``os.environ``
+    (which torch itself extends after start-up).
+    """
     try:
-        for action, syscall, conds in _seccomp_rules():
-            number = lib.seccomp_syscall_resolve_name(syscall.encode())
-            if number < 0:
-                continue
-            array = (_ArgCmp * max(1, len(conds)))(*[_ArgCmp(*c) for c in conds])
-            if lib.seccomp_rule_add_array(ctx, action, number, len(conds), array) != 0:
-                return _layer(False, f"seccomp rule for {syscall} rejected")
-        if lib.seccomp_load(ctx) != 0:
-            return _layer(False, "seccomp_load failed")
-    finally:
-        lib.seccomp_release(ctx)
-    return _layer(True, "exec kills; fork, non-thread clone, socket, connect, ptrace refused")
+        with open("/proc/self/environ", "rb") as handle:
+            names = [
+                e.split(b"=", 1)[0].decode(errors="replace")
+                for e in handle.read().split(b"\0")
+                if e
+            ]
+    except OSError as error:
+        return _layer(False, f"cannot read the start-up environment: {error}")
+    extra = sorted(name for name in names if not allowed(name))
+    if extra:
+        return _layer(False, f"not allowlisted: {', '.join(extra[:5])}")
+    return _layer(True, f"allowlisted start-up environment ({len(names)} variables)")
 
 
 # -- audit hook -----------------------------------------------------------------
@@ -262,6 +199,8 @@ _BLOCKED_EVENTS = {
     "socket.connect": "network access",
     "socket.bind": "network access",
     "socket.getaddrinfo": "network access",
+    "socket.sendto": "sending to an address",
+    "socket.sendmsg": "sending to an address",
 }
 
 
@@ -297,19 +236,57 @@ def die_with_parent() -> None:
     _LIBC.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
+_PREPARED: dict[str, Any] = {}
+
+
+def isolate(workdir: str, limits: Limits | None = None) -> dict[str, dict[str, Any]]:
+    """The layers that do not depend on the request: session, namespaces, scratch mount.
+
+    A pre-forked child calls this while it waits for work, which takes the
+    namespace set-up off the hover's critical path; ``confine`` then skips it.
+    """
+    limits = limits or Limits()
+    die_with_parent()
+    layers = {"environment": environment_layer(), "processes": process_isolation()}
+    spaces = unshare_namespaces()
+    active = [name.split("_")[0] for name, layer in spaces.items() if layer["active"]]
+    layers["namespaces"] = _layer(bool(active), " + ".join(active) or "none")
+    layers.update(spaces)
+    layers["scratch"] = mount_scratch(workdir, limits, layers["mount_namespace"]["active"])
+    if layers["user_namespace"]["active"]:
+        drop_capabilities()
+    _LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # after the id maps: they need a dumpable owner
+    _PREPARED.clear()
+    _PREPARED.update(workdir=workdir, pid=os.getpid(), layers=layers)
+    return layers
+
+
+def _isolation(workdir: str, limits: Limits) -> dict[str, dict[str, Any]]:
+    if _PREPARED.get("workdir") == workdir and _PREPARED.get("pid") == os.getpid():
+        return dict(_PREPARED["layers"])
+    return isolate(workdir, limits)
+
+
 def confine(
     workdir: str, limits: Limits, read_roots: Sequence[str] = ()
 ) -> dict[str, dict[str, Any]]:
     """Apply every layer in order; returns what is active.
 
     ``read_roots`` are the user's project folders: readable, never writable.
+    The calling process is the one confined; it must not have started threads.
     """
-    die_with_parent()
+    layers = _isolation(workdir, limits)
     os.chdir(workdir)
-    layers = {"namespaces": unshare_namespaces(), "rlimits": set_rlimits(limits)}
+    layers["rlimits"] = set_rlimits(limits)
     _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    layers["landlock"] = apply_landlock(workdir, read_roots)
-    layers["seccomp"] = apply_seccomp()
+    layers["landlock"] = _layer(*landlock.restrict(workdir, read_roots))
+    scoped = layers["landlock"]["active"] and landlock.abi_version() >= 6
+    layers["seccomp"] = _layer(*seccomp.install(os.getpid(), scoped))
+    layers["pid_namespace"] = _layer(
+        False,
+        "not used (a PID 1 ignores default signals); instead seccomp lets pid arguments name "
+        "only this process, Landlock scopes signals and /proc shows only this process",
+    )
     layers["workdir"] = _layer(True, "private temporary working directory")
     layers["audit"] = add_audit_hook(workdir)
     return layers
