@@ -1,0 +1,345 @@
+"""Record what each corpus hover point should show, from a real run of its file (not torchpeek's code).
+
+Run by hand after changing the corpus: ``.venv/bin/python tests/corpus/record.py``.
+It writes ``tests/corpus/expected.yaml``.
+
+Each file runs as ``__main__`` in a fresh interpreter (``sys.argv = [path]``,
+its folder as working directory and first on ``sys.path``) under
+``sys.settrace``. Only the file's own frames are traced. A point's value is the
+hovered expression evaluated at the first ``line`` or ``return`` event of the
+same frame after the hovered statement first ran; for a parameter on a ``def``
+line, at the first line event of the function's first call.
+
+Points the file's own run never reaches (library-style code) are reached the
+way the file documents: a ``# torchpeek: Net(...)`` comment above a class
+builds the instance, a ``# torchpeek: forward(...)`` (or ``f(...)``) comment
+above a ``def`` gives the call. Without such a comment a method point is an
+*assumed* case (the hover must show a shape and say that the input was
+assumed) and a plain function with required parameters is *unreachable* (the
+hover must say why and how to give an example).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.corpus.points import CORPUS, Point, file_points
+
+EXPECTED = CORPUS / "expected.yaml"
+COMMENT = re.compile(r"#\s*torchpeek:\s*(?P<call>.+?)\s*$")
+MAX_ITEMS = 8
+
+
+class Done(BaseException):
+    """Every point of the file has its value: stop the run."""
+
+
+def describe(value: Any) -> dict[str, Any]:
+    """What the hover must show for ``value``."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return {"kind": "tensor", "shape": [int(d) for d in value.shape], "dtype": str(value.dtype)}
+    if isinstance(value, torch.nn.Module):
+        params = sum(p.numel() for p in value.parameters())
+        return {"kind": "module", "class": type(value).__name__, "params": params}
+    if isinstance(value, (bool, int)):
+        return {"kind": type(value).__name__, "value": value}
+    if isinstance(value, (float, str)):
+        return {"kind": type(value).__name__}
+    if isinstance(value, (tuple, list)):
+        items = [describe(item) for item in value[:MAX_ITEMS]]
+        return {"kind": type(value).__name__, "length": len(value), "items": items}
+    if isinstance(value, dict):
+        return {"kind": type(value).__name__, "length": len(value)}
+    return {"kind": "object", "class": type(value).__name__}
+
+
+# -- where each point is taken -----------------------------------------------------------
+def _header_end(node: ast.stmt) -> int:
+    body = getattr(node, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        return max(node.lineno, body[0].lineno - 1)
+    return node.end_lineno or node.lineno
+
+
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    args = node.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    return names | {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+
+
+def _root(expr: str) -> str:
+    node: ast.AST = ast.parse(expr, mode="eval").body
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+class Layout:
+    """Per line of a file: the statement that starts there and the defs and loops around it."""
+
+    def __init__(self, source: str) -> None:
+        self.statements: dict[int, ast.stmt] = {}
+        self.chains: dict[int, tuple[ast.AST, ...]] = {}
+        self._walk(ast.parse(source), ())
+
+    def _walk(self, node: ast.AST, chain: tuple[ast.AST, ...]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                self.statements.setdefault(child.lineno, child)
+                self.chains.setdefault(child.lineno, chain)
+                self._walk(child, (*chain, child))
+
+    def span(self, line: int) -> tuple[int, int]:
+        statement = self.statement(line)
+        return statement.lineno, _header_end(statement)
+
+    def statement(self, line: int) -> ast.stmt:
+        if line not in self.statements:
+            raise ValueError(f"line {line}: a hover marker must sit on the first line of a statement")
+        return self.statements[line]
+
+    def def_param(self, point: Point) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        statement = self.statement(point.line)
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        if _root(point.expr) not in _params(statement):
+            raise ValueError(f"{point.key}: on a def line only parameters can be hovered")
+        return statement
+
+    def enclosing(self, point: Point) -> list[ast.AST]:
+        """Classes and defs around the point (a def line counts as inside its function)."""
+        chain = [n for n in self.chains[point.line] if isinstance(n, (ast.ClassDef, ast.FunctionDef))]
+        statement = self.statement(point.line)
+        if isinstance(statement, ast.FunctionDef) and self.def_param(point) is not None:
+            chain.append(statement)
+        return chain
+
+    def in_loop(self, point: Point) -> bool:
+        """Whether the point sits in a loop of its own frame (or is the loop's target)."""
+        statement = self.statement(point.line)
+        if isinstance(statement, ast.For):
+            targets = {n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name)}
+            if _root(point.expr) in targets:
+                return True
+        for outer in reversed(self.chains[point.line]):
+            if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return False
+            if isinstance(outer, (ast.For, ast.While)):
+                return True
+        return False
+
+
+# -- the trace -----------------------------------------------------------------------------
+class Recorder:
+    """A ``sys.settrace`` hook that takes each point's value in the frame that runs its line."""
+
+    def __init__(self, path: str, points: list[Point], layout: Layout) -> None:
+        self.path = path
+        self.layout = layout
+        self.values: dict[str, dict[str, Any]] = {}
+        self.by_line: dict[int, list[Point]] = {}
+        self.by_def: dict[tuple[str, int], list[Point]] = {}
+        for point in points:
+            function = layout.def_param(point)
+            if function is not None:
+                first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+                self.by_def.setdefault((function.name, first), []).append(point)
+            else:
+                self.by_line.setdefault(point.line, []).append(point)
+        self.total = len(points)
+        self.pending: dict[FrameType, tuple[tuple[int, int], list[Point]]] = {}
+
+    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != self.path:
+            return None
+        key = (frame.f_code.co_name, frame.f_code.co_firstlineno)
+        waiting = [p for p in self.by_def.get(key, []) if p.key not in self.values]
+        if waiting:
+            self.pending[frame] = ((0, 0), waiting)
+        return self.local_trace
+
+    def local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event not in ("line", "return"):
+            return self.local_trace
+        span, waiting = self.pending.get(frame, ((0, 0), []))
+        if waiting and (event == "return" or not span[0] <= frame.f_lineno <= span[1]):
+            del self.pending[frame]
+            for point in waiting:
+                self._take(point, frame)
+            if len(self.values) == self.total:
+                sys.settrace(None)
+                raise Done
+        if event == "line" and frame not in self.pending:
+            fresh = [p for p in self.by_line.get(frame.f_lineno, []) if p.key not in self.values]
+            if fresh:
+                self.pending[frame] = (self.layout.span(frame.f_lineno), fresh)
+                for point in fresh:  # a point is taken the first time its line runs, only
+                    self.by_line[frame.f_lineno].remove(point)
+        return self.local_trace
+
+    def _take(self, point: Point, frame: FrameType) -> None:
+        try:
+            value = eval(point.expr, frame.f_globals, frame.f_locals)  # noqa: S307 - our own corpus
+        except Exception as error:  # noqa: BLE001 - recorded, and the point then fails loudly
+            self.values[point.key] = {"kind": "error", "error": f"{type(error).__name__}: {error}"}
+            return
+        self.values[point.key] = describe(value)
+
+
+def _comment(lines: list[str], node: ast.ClassDef | ast.FunctionDef) -> str | None:
+    """The ``# torchpeek:`` call on the line(s) just above a class or def."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    row = first - 2
+    while row >= 0 and lines[row].strip().startswith("#"):
+        match = COMMENT.search(lines[row])
+        if match:
+            return match.group("call")
+        row -= 1
+    return None
+
+
+def _call_args(call: str, namespace: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call), call
+    collect = ast.Call(ast.Name("__collect__", ast.Load()), node.args, node.keywords)
+    expression = ast.fix_missing_locations(ast.Expression(collect))
+    scope = {**namespace, "__collect__": lambda *a, **k: (list(a), k)}
+    return eval(compile(expression, "<comment>", "eval"), scope)  # noqa: S307
+
+
+def _how_documented(chain: list[ast.AST], lines: list[str]) -> tuple[str, str | None, str | None]:
+    """("comment", class call, def call), or ("assumed"/"unreachable", None, None)."""
+    if len(chain) == 1 and isinstance(chain[0], ast.FunctionDef):
+        call = _comment(lines, chain[0])
+        return ("comment", None, call) if call else ("unreachable", None, None)
+    if len(chain) >= 2 and isinstance(chain[0], ast.ClassDef):
+        built = _comment(lines, chain[0])
+        method = chain[1]
+        assert isinstance(method, ast.FunctionDef)
+        called = None if method.name == "__init__" else _comment(lines, method)
+        if built and (method.name == "__init__" or called):
+            return "comment", built, called
+        return "assumed", None, None
+    return "unreachable", None, None
+
+
+def _reach_documented(
+    recorder: Recorder, points: list[Point], namespace: dict[str, Any], lines: list[str]
+) -> dict[str, str]:
+    """Call what the file's comments say, for points its run did not reach; returns how each was reached."""
+    how: dict[str, str] = {}
+    for point in points:
+        if point.key in recorder.values:
+            how[point.key] = "run"
+            continue
+        kind, built, called = _how_documented(recorder.layout.enclosing(point), lines)
+        how[point.key] = kind
+        if kind != "comment":
+            continue
+        recorder.by_line = {}
+        recorder.by_def = {}
+        recorder.total = len(recorder.values) + 1
+        if recorder.layout.def_param(point) is not None:
+            function = recorder.layout.def_param(point)
+            assert function is not None
+            first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+            recorder.by_def[(function.name, first)] = [point]
+        else:
+            recorder.by_line[point.line] = [point]
+        sys.settrace(recorder.global_trace)
+        try:
+            target: Any = None
+            if built is not None:
+                args, kwargs = _call_args(built, namespace)
+                target = namespace[ast.parse(built, mode="eval").body.func.id](*args, **kwargs)  # type: ignore[attr-defined]
+            if called is not None:
+                args, kwargs = _call_args(called, namespace)
+                name = ast.parse(called, mode="eval").body.func.id  # type: ignore[attr-defined]
+                function = namespace[name] if target is None else (
+                    target if name == "forward" else getattr(target, name)
+                )
+                function(*args, **kwargs)
+        except Done:
+            pass
+        finally:
+            sys.settrace(None)
+    return how
+
+
+def record_file(path: Path) -> dict[str, Any]:
+    """Run one corpus file and take its points; called in a fresh interpreter."""
+    points = file_points(path)
+    source = path.read_text(encoding="utf-8")
+    layout = Layout(source)
+    filename = str(path)
+    recorder = Recorder(filename, points, layout)
+    os.chdir(path.parent)
+    sys.path.insert(0, str(path.parent))
+    sys.argv = [filename]
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": filename}
+    code = compile(source, filename, "exec")
+    sys.settrace(recorder.global_trace)
+    try:
+        exec(code, namespace)  # noqa: S102 - running the corpus file is the point
+    except Done:
+        pass
+    finally:
+        sys.settrace(None)
+    how = _reach_documented(recorder, points, namespace, source.splitlines())
+    rows = {}
+    for point in points:
+        row: dict[str, Any] = {"how": how[point.key], "loop": layout.in_loop(point)}
+        row["scope"] = "function" if layout.enclosing(point) else "module"
+        if point.key in recorder.values:
+            row["expect"] = recorder.values[point.key]
+        rows[point.key] = row
+    return rows
+
+
+def main() -> None:
+    import yaml
+
+    from tests.corpus.points import corpus_files
+
+    cases = []
+    for path in corpus_files():
+        found = subprocess.run(
+            [sys.executable, __file__, "--one", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+        rows = json.loads(found.stdout.strip().splitlines()[-1])
+        for point in file_points(path):
+            row = rows[point.key]
+            case = {"file": point.file, "line": point.line, "expr": point.expr, **row}
+            cases.append(case)
+        print(f"{path.relative_to(CORPUS)}: {len(rows)} points", file=sys.stderr)
+    header = "# Written by tests/corpus/record.py from real runs of the corpus files; do not edit.\n"
+    EXPECTED.write_text(
+        header + yaml.safe_dump({"points": cases}, sort_keys=False, width=100), encoding="utf-8"
+    )
+    print(f"{len(cases)} points -> {EXPECTED}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        target = Path(sys.argv[2]).resolve()
+        result = record_file(target)
+        sys.stdout.write("\n" + json.dumps(result) + "\n")
+    else:
+        main()
