@@ -76,6 +76,11 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.wte.weight = self.lm_head.weight  # @hover self.lm_head.weight
+
+    def heads_per_block(self):
+        attn = self.blocks[0].attn  # @hover self.blocks[0].attn
+        return attn.n_head
 
     def forward(self, idx, targets=None):  # @hover idx, targets
         b, t = idx.shape  # @hover t
@@ -101,4 +106,5 @@ if __name__ == "__main__":
     targets = torch.roll(idx, shifts=-1, dims=1)
     logits, loss = model(idx, targets)  # @hover logits, loss
     weight = model.lm_head.weight  # @hover model.lm_head.weight
+    heads = model.heads_per_block()  # @hover heads
     print(logits.shape, float(loss))

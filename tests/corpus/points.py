@@ -17,6 +17,7 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parent
 MARKER = re.compile(r"#\s*@hover\s+(?P<exprs>.+?)\s*$")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ def split_exprs(text: str) -> list[str]:
 
 
 def hover_column(code: str, expr: str) -> int:
-    """Column of the last name of ``expr`` in its last occurrence in ``code``."""
+    """Column of the last name of ``expr`` in its last occurrence in ``code`` (outside strings)."""
     pattern = rf"(?<![\w.]){re.escape(expr)}(?!\w)"
-    found = list(re.finditer(pattern, code))
+    bare = STRING.sub(lambda m: " " * len(m.group(0)), code)
+    found = list(re.finditer(pattern, bare))
     if not found:
         raise ValueError(f"{expr!r} does not occur in {code.strip()!r}")
     last_name = list(NAME.finditer(expr))[-1]

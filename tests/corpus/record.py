@@ -108,7 +108,9 @@ class Layout:
 
     def statement(self, line: int) -> ast.stmt:
         if line not in self.statements:
-            raise ValueError(f"line {line}: a hover marker must sit on the first line of a statement")
+            raise ValueError(
+                f"line {line}: a hover marker must sit on the first line of a statement"
+            )
         return self.statements[line]
 
     def def_param(self, point: Point) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -121,7 +123,9 @@ class Layout:
 
     def enclosing(self, point: Point) -> list[ast.AST]:
         """Classes and defs around the point (a def line counts as inside its function)."""
-        chain = [n for n in self.chains[point.line] if isinstance(n, (ast.ClassDef, ast.FunctionDef))]
+        chain = [
+            n for n in self.chains[point.line] if isinstance(n, (ast.ClassDef, ast.FunctionDef))
+        ]
         statement = self.statement(point.line)
         if isinstance(statement, ast.FunctionDef) and self.def_param(point) is not None:
             chain.append(statement)
@@ -150,17 +154,21 @@ class Recorder:
         self.path = path
         self.layout = layout
         self.values: dict[str, dict[str, Any]] = {}
+        self.pending: dict[FrameType, tuple[tuple[int, int], list[Point]]] = {}
+        self.watch(points)
+
+    def watch(self, points: list[Point]) -> None:
+        """Take these points (on top of the values already taken) from now on."""
         self.by_line: dict[int, list[Point]] = {}
         self.by_def: dict[tuple[str, int], list[Point]] = {}
         for point in points:
-            function = layout.def_param(point)
+            function = self.layout.def_param(point)
             if function is not None:
                 first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
                 self.by_def.setdefault((function.name, first), []).append(point)
             else:
                 self.by_line.setdefault(point.line, []).append(point)
-        self.total = len(points)
-        self.pending: dict[FrameType, tuple[tuple[int, int], list[Point]]] = {}
+        self.total = len(self.values) + len(points)
 
     def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename != self.path:
@@ -236,6 +244,28 @@ def _how_documented(chain: list[ast.AST], lines: list[str]) -> tuple[str, str | 
     return "unreachable", None, None
 
 
+def _called_name(call: str) -> str:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name), call
+    return node.func.id
+
+
+def _call_documented(built: str | None, called: str | None, namespace: dict[str, Any]) -> None:
+    """Build the instance the class comment names, then make the call the def comment names."""
+    instance: Any = None
+    if built is not None:
+        args, kwargs = _call_args(built, namespace)
+        instance = namespace[_called_name(built)](*args, **kwargs)
+    if called is not None:
+        args, kwargs = _call_args(called, namespace)
+        name = _called_name(called)
+        if instance is None:
+            function = namespace[name]
+        else:
+            function = instance if name == "forward" else getattr(instance, name)
+        function(*args, **kwargs)
+
+
 def _reach_documented(
     recorder: Recorder, points: list[Point], namespace: dict[str, Any], lines: list[str]
 ) -> dict[str, str]:
@@ -249,29 +279,10 @@ def _reach_documented(
         how[point.key] = kind
         if kind != "comment":
             continue
-        recorder.by_line = {}
-        recorder.by_def = {}
-        recorder.total = len(recorder.values) + 1
-        if recorder.layout.def_param(point) is not None:
-            function = recorder.layout.def_param(point)
-            assert function is not None
-            first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-            recorder.by_def[(function.name, first)] = [point]
-        else:
-            recorder.by_line[point.line] = [point]
+        recorder.watch([point])
         sys.settrace(recorder.global_trace)
         try:
-            target: Any = None
-            if built is not None:
-                args, kwargs = _call_args(built, namespace)
-                target = namespace[ast.parse(built, mode="eval").body.func.id](*args, **kwargs)  # type: ignore[attr-defined]
-            if called is not None:
-                args, kwargs = _call_args(called, namespace)
-                name = ast.parse(called, mode="eval").body.func.id  # type: ignore[attr-defined]
-                function = namespace[name] if target is None else (
-                    target if name == "forward" else getattr(target, name)
-                )
-                function(*args, **kwargs)
+            _call_documented(built, called, namespace)
         except Done:
             pass
         finally:
@@ -329,7 +340,9 @@ def main() -> None:
             case = {"file": point.file, "line": point.line, "expr": point.expr, **row}
             cases.append(case)
         print(f"{path.relative_to(CORPUS)}: {len(rows)} points", file=sys.stderr)
-    header = "# Written by tests/corpus/record.py from real runs of the corpus files; do not edit.\n"
+    header = (
+        "# Written by tests/corpus/record.py from real runs of the corpus files; do not edit.\n"
+    )
     EXPECTED.write_text(
         header + yaml.safe_dump({"points": cases}, sort_keys=False, width=100), encoding="utf-8"
     )

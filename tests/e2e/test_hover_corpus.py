@@ -31,7 +31,24 @@ FIRST_LINE = re.compile(r"^`(?P<expr>[^`]+)`: `(?P<value>[^`]*)`")
 TENSOR = re.compile(r"^(?P<size>torch\.Size\(\[[0-9, ]*\]\)) · (?P<dtype>torch\.\w+)")
 
 # Points the engine gets wrong today, each with the reason (strict: a fix makes them pass loudly).
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "convnext_blocks.py:20:hidden": (
+        "a hover in __init__ of a class built from its `# torchpeek:` comment calls __init__ "
+        "again with an inferred tensor for `dim` (shows a tensor, not int 128)"
+    ),
+    "convnext_blocks.py:11:x": (
+        "LayerNorm2d needs normalized_shape and its parent Stage gets a 3-d input: not reached"
+    ),
+    "convnext_blocks.py:46:scale": (
+        "the first layer taking `x` is AdaptiveAvgPool2d (no channel count); the Conv2d after "
+        "it is not used to infer the input: not reached"
+    ),
+    "convnext_blocks.py:47:scale": "as convnext_blocks.py:46: no input inferred for SqueezeExcite",
+    "convnext_blocks.py:58:x": (
+        "the input is inferred from a LayerNorm subclass that permutes NCHW, as a 3-d "
+        "LayerNorm input: torch.randn(2, 8, 16) fails in forward"
+    ),
+}
 
 
 def _key(case: dict[str, Any]) -> str:
@@ -59,6 +76,7 @@ async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
         )
     )
     lsp_client.opened = set()  # type: ignore[attr-defined]
+    lsp_client.versions = {}  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
 
@@ -130,5 +148,46 @@ async def test_corpus_point(client: LanguageClient, case: dict[str, Any]) -> Non
         assert "torch.Size([" in first["value"] and "assumed" in text, text
         return
     check_value(case["expect"], first["value"], text)
-    if case["loop"]:
-        assert "first pass" in text, text
+
+
+LOOP_CASES = [c for c in CASES if c["loop"]]
+
+
+async def _fresh_version(client: LanguageClient, point: Point) -> str:
+    """Send the file again as a new version, so no value recorded by earlier hovers is reused."""
+    uri = _open(client, point)
+    versions: dict[str, int] = client.versions  # type: ignore[attr-defined]
+    versions[uri] = versions.get(uri, 1) + 1
+    text = (CORPUS / point.file).read_text(encoding="utf-8")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    return uri
+
+
+async def _hover(client: LanguageClient, uri: str, point: Point) -> str:
+    position = types.Position(line=point.line - 1, character=point.column)
+    return await hover_text(client, uri, position) or ""
+
+
+@pytest.mark.parametrize("case", LOOP_CASES, ids=[_key(c) for c in LOOP_CASES])
+async def test_loop_point_says_first_pass(client: LanguageClient, case: dict[str, Any]) -> None:
+    point = POINTS[_key(case)]
+    uri = await _fresh_version(client, point)
+    text = await _hover(client, uri, point)
+    assert "first pass of the loop at line" in text, text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a value recorded by an earlier run of the same version loses the loop provenance",
+)
+async def test_recorded_loop_value_still_says_first_pass(client: LanguageClient) -> None:
+    later, inside = POINTS["lstm_lm.py:61:logits"], POINTS["lstm_lm.py:58:inputs"]
+    uri = await _fresh_version(client, later)
+    assert "torch.Size([4, 2, 10])" in await _hover(client, uri, later)
+    text = await _hover(client, uri, inside)
+    assert "torch.Size([4, 2])" in text and "first pass of the loop at line 56" in text, text
