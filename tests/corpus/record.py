@@ -54,6 +54,8 @@ def describe(value: Any) -> dict[str, Any]:
     if isinstance(value, torch.nn.Module):
         params = sum(p.numel() for p in value.parameters())
         return {"kind": "module", "class": type(value).__name__, "params": params}
+    if isinstance(value, torch.Size):
+        return {"kind": "Size", "shape": list(value)}
     if isinstance(value, (bool, int)):
         return {"kind": type(value).__name__, "value": value}
     if isinstance(value, (float, str)):

@@ -118,6 +118,8 @@ def check_value(expect: dict[str, Any], value: str, text: str) -> None:
         assert (found["size"], found["dtype"]) == (size, expect["dtype"]), text
     elif kind == "module":
         assert value.startswith(f"{expect['class']} · {expect['params']:,} parameters"), text
+    elif kind == "Size":
+        assert value == f"Size · torch.Size([{', '.join(str(d) for d in expect['shape'])}])", text
     elif kind in ("int", "bool"):
         assert value == f"{kind} · {expect['value']}", text
     elif kind in ("float", "str"):
