@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -69,7 +70,7 @@ def describe(value: Any) -> dict[str, Any]:
 
 
 # -- where each point is taken -----------------------------------------------------------
-def _header_end(node: ast.stmt) -> int:
+def _header_end(node: ast.stmt | ast.excepthandler) -> int:
     body = getattr(node, "body", None)
     if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
         return max(node.lineno, body[0].lineno - 1)
@@ -93,13 +94,13 @@ class Layout:
     """Per line of a file: the statement that starts there and the defs and loops around it."""
 
     def __init__(self, source: str) -> None:
-        self.statements: dict[int, ast.stmt] = {}
+        self.statements: dict[int, ast.stmt | ast.excepthandler] = {}
         self.chains: dict[int, tuple[ast.AST, ...]] = {}
         self._walk(ast.parse(source), ())
 
     def _walk(self, node: ast.AST, chain: tuple[ast.AST, ...]) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
+            if isinstance(child, (ast.stmt, ast.excepthandler)):
                 self.statements.setdefault(child.lineno, child)
                 self.chains.setdefault(child.lineno, chain)
                 self._walk(child, (*chain, child))
@@ -108,7 +109,7 @@ class Layout:
         statement = self.statement(line)
         return statement.lineno, _header_end(statement)
 
-    def statement(self, line: int) -> ast.stmt:
+    def statement(self, line: int) -> ast.stmt | ast.excepthandler:
         if line not in self.statements:
             raise ValueError(
                 f"line {line}: a hover marker must sit on the first line of a statement"
@@ -152,10 +153,17 @@ class Layout:
 class Recorder:
     """A ``sys.settrace`` hook that takes each point's value in the frame that runs its line."""
 
-    def __init__(self, path: str, points: list[Point], layout: Layout) -> None:
+    def __init__(
+        self,
+        path: str,
+        points: list[Point],
+        layout: Layout,
+        describe: Callable[[Any], Any] = describe,
+    ) -> None:
         self.path = path
         self.layout = layout
-        self.values: dict[str, dict[str, Any]] = {}
+        self.describe = describe
+        self.values: dict[str, Any] = {}
         self.pending: dict[FrameType, tuple[tuple[int, int], list[Point]]] = {}
         self.watch(points)
 
@@ -206,7 +214,7 @@ class Recorder:
         except Exception as error:  # noqa: BLE001 - recorded, and the point then fails loudly
             self.values[point.key] = {"kind": "error", "error": f"{type(error).__name__}: {error}"}
             return
-        self.values[point.key] = describe(value)
+        self.values[point.key] = self.describe(value)
 
 
 def _comment(lines: list[str], node: ast.ClassDef | ast.FunctionDef) -> str | None:

@@ -46,7 +46,7 @@ class ResNetTower(nn.Module):
         stages = []
         for i, blocks in enumerate(layers):  # @hover i, blocks
             stride = 1 if i == 0 else 2
-            stages.append(self._make_stage(8 * 2**i, blocks, stride))
+            stages.append(self._make_stage(8 * 2**i, blocks, stride))  # @hover stages
         self.stages = nn.Sequential(*stages)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(self.in_planes, num_classes)
