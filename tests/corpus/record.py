@@ -110,11 +110,17 @@ class Layout:
         return statement.lineno, _header_end(statement)
 
     def statement(self, line: int) -> ast.stmt | ast.excepthandler:
-        if line not in self.statements:
-            raise ValueError(
-                f"line {line}: a hover marker must sit on the first line of a statement"
-            )
-        return self.statements[line]
+        """The statement starting on ``line``, else the innermost one whose header spans it."""
+        if line in self.statements:
+            return self.statements[line]
+        spanning = [s for s in self.statements.values() if s.lineno < line <= _header_end(s)]
+        if not spanning:
+            raise ValueError(f"line {line}: a hover marker must sit on a line of a statement")
+        return max(spanning, key=lambda s: s.lineno)
+
+    def start(self, line: int) -> int:
+        """The line where the statement holding ``line`` starts (where it first runs)."""
+        return self.statement(line).lineno
 
     def def_param(self, point: Point) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         statement = self.statement(point.line)
@@ -127,7 +133,9 @@ class Layout:
     def enclosing(self, point: Point) -> list[ast.AST]:
         """Classes and defs around the point (a def line counts as inside its function)."""
         chain = [
-            n for n in self.chains[point.line] if isinstance(n, (ast.ClassDef, ast.FunctionDef))
+            n
+            for n in self.chains[self.start(point.line)]
+            if isinstance(n, (ast.ClassDef, ast.FunctionDef))
         ]
         statement = self.statement(point.line)
         if isinstance(statement, ast.FunctionDef) and self.def_param(point) is not None:
@@ -141,7 +149,7 @@ class Layout:
             targets = {n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name)}
             if _root(point.expr) in targets:
                 return True
-        for outer in reversed(self.chains[point.line]):
+        for outer in reversed(self.chains[self.start(point.line)]):
             if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return False
             if isinstance(outer, (ast.For, ast.While)):
@@ -177,7 +185,7 @@ class Recorder:
                 first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
                 self.by_def.setdefault((function.name, first), []).append(point)
             else:
-                self.by_line.setdefault(point.line, []).append(point)
+                self.by_line.setdefault(self.layout.start(point.line), []).append(point)
         self.total = len(self.values) + len(points)
 
     def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
