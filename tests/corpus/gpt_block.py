@@ -14,7 +14,6 @@ class GPTConfig:
     n_layer: int = 2
     n_head: int = 4
     n_embd: int = 32
-    dropout: float = 0.0
 
 
 class CausalSelfAttention(nn.Module):
@@ -46,11 +45,10 @@ class MLP(nn.Module):
         super().__init__()
         self.fc = nn.Linear(config.n_embd, 4 * config.n_embd)
         self.proj = nn.Linear(4 * config.n_embd, config.n_embd)
-        self.drop = nn.Dropout(config.dropout)
 
     def forward(self, x):
         h = F.gelu(self.fc(x))  # @hover h
-        return self.drop(self.proj(h))
+        return self.proj(h)
 
 
 class Block(nn.Module):
@@ -77,6 +75,17 @@ class GPT(nn.Module):
         self.ln_f = nn.LayerNorm(config.n_embd)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.wte.weight = self.lm_head.weight  # @hover self.lm_head.weight
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):  # @hover module
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)  # @hover module.weight
+        elif isinstance(module, nn.Embedding):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    @classmethod
+    def from_sizes(cls, n_layer, n_embd):  # @hover n_embd
+        return cls(GPTConfig(n_layer=n_layer, n_embd=n_embd))
 
     def heads_per_block(self):
         attn = self.blocks[0].attn  # @hover self.blocks[0].attn
@@ -101,6 +110,7 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     config = GPTConfig()  # @hover config
     model = GPT(config)  # @hover model
+    small = GPT.from_sizes(n_layer=1, n_embd=16)  # @hover small
     first_attn = model.blocks[0].attn  # @hover model.blocks[0].attn
     idx = torch.randint(0, config.vocab_size, (4, config.block_size))  # @hover idx
     targets = torch.roll(idx, shifts=-1, dims=1)

@@ -5,7 +5,24 @@ import math
 
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset
+
+
+class NoisyShapes(Dataset):
+    """Random images whose label is the brightest of four quadrants."""
+
+    def __init__(self, n, size=16):
+        generator = torch.Generator().manual_seed(0)
+        self.images = torch.randn(n, 3, size, size, generator=generator)
+
+    def __len__(self):
+        return self.images.shape[0]
+
+    def __getitem__(self, index):  # @hover index
+        image = self.images[index]  # @hover image
+        h, w = image.shape[1] // 2, image.shape[2] // 2
+        quadrants = image.unfold(1, h, h).unfold(2, w, w).mean(dim=(0, 3, 4))  # @hover quadrants
+        return image, quadrants.flatten().argmax()
 
 
 def get_args():
@@ -61,9 +78,8 @@ def train_one_epoch(model, loader, optimizer, scheduler, scaler, criterion):
 def main():
     args = get_args()  # @hover args
     torch.manual_seed(0)
-    images = torch.randn(32, 3, 16, 16)
-    labels = torch.randint(0, 4, (32,))  # @hover labels
-    loader = DataLoader(TensorDataset(images, labels), batch_size=args.batch_size, shuffle=True)
+    dataset = NoisyShapes(32)  # @hover dataset
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True)  # @hover loader
     model = make_model(num_classes=4)  # @hover model
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)  # @hover optimizer
     total = args.epochs * len(loader)  # @hover total

@@ -156,7 +156,10 @@ async def test_corpus_point(client: LanguageClient, case: dict[str, Any]) -> Non
     check_value(case["expect"], first["value"], text)
 
 
-LOOP_CASES = [c for c in CASES if c["loop"]]
+# The first and the last loop point of each file, each hovered on a fresh version.
+_FIRST = {c["file"]: c for c in reversed(CASES) if c["loop"]}
+_LAST = {c["file"]: c for c in CASES if c["loop"]}
+LOOP_CASES = [c for c in CASES if c is _FIRST.get(c["file"]) or c is _LAST.get(c["file"])]
 
 
 async def _fresh_version(client: LanguageClient, point: Point) -> str:
