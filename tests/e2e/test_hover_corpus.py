@@ -154,6 +154,8 @@ async def test_corpus_point(client: LanguageClient, case: dict[str, Any]) -> Non
         assert "torch.Size([" in first["value"] and "assumed" in text, text
         return
     check_value(case["expect"], first["value"], text)
+    if case["how"] == "comment":
+        assert "from the comment" in text or "built as" in text, text
 
 
 # The first and the last loop point of each file, each hovered on a fresh version.
@@ -200,3 +202,17 @@ async def test_recorded_loop_value_still_says_first_pass(client: LanguageClient)
     assert "torch.Size([4, 2, 10])" in await _hover(client, uri, later)
     text = await _hover(client, uri, inside)
     assert "torch.Size([4, 2])" in text and "first pass of the loop at line 56" in text, text
+
+
+_FIRST_CALLS = {
+    c["file"]: c for c in reversed(CASES) if c["scope"] == "function" and c["how"] == "run"
+}
+
+
+@pytest.mark.parametrize("case", list(_FIRST_CALLS.values()), ids=list(_FIRST_CALLS))
+async def test_function_point_names_the_call(client: LanguageClient, case: dict[str, Any]) -> None:
+    """A value inside a function says which line of the file led there."""
+    point = POINTS[_key(case)]
+    uri = await _fresh_version(client, point)
+    text = await _hover(client, uri, point)
+    assert re.search(r"_first call, via `[^`]+` \(line \d+\)_", text), text
