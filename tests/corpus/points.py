@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "files"
+EXPECTED = HERE / "expected.yaml"
 MARKER = re.compile(r"#\s*@hover\s+(?P<exprs>.+?)\s*$")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
@@ -76,12 +78,10 @@ def file_points(path: Path) -> list[Point]:
 
 def corpus_files() -> list[Path]:
     """The corpus documents that carry hover markers, in a stable order."""
-    files = [p for p in sorted(CORPUS.rglob("*.py")) if p.parent != CORPUS or p.stem not in _TOOLS]
-    return [p for p in files if "__pycache__" not in p.parts and file_points(p)]
+    files = [p for p in sorted(CORPUS.rglob("*.py")) if "__pycache__" not in p.parts]
+    return [p for p in files if file_points(p)]
 
 
 def all_points() -> list[Point]:
     return [point for path in corpus_files() for point in file_points(path)]
 
-
-_TOOLS = {"__init__", "points", "record"}

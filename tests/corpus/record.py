@@ -1,7 +1,7 @@
 """Record what each corpus hover point should show, from a real run of its file (not torchpeek's code).
 
 Run by hand after changing the corpus: ``.venv/bin/python tests/corpus/record.py``.
-It writes ``tests/corpus/expected.yaml``.
+It writes ``tests/corpus/expected.yaml`` for the files under ``tests/corpus/files``.
 
 Each file runs as ``__main__`` in a fresh interpreter (``sys.argv = [path]``,
 its folder as working directory and first on ``sys.path``) under
@@ -35,9 +35,8 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.corpus.points import CORPUS, Point, file_points
+from tests.corpus.points import CORPUS, EXPECTED, Point, file_points
 
-EXPECTED = CORPUS / "expected.yaml"
 COMMENT = re.compile(r"#\s*torchpeek:\s*(?P<call>.+?)\s*$")
 MAX_ITEMS = 8
 

@@ -1,4 +1,4 @@
-"""Hover every marked point of the realistic corpus (tests/corpus) through a real LSP session.
+"""Hover every marked point of the realistic corpus (tests/corpus/files) through a real LSP session.
 
 The expected values come from tests/corpus/expected.yaml, which
 tests/corpus/record.py writes from real runs of the corpus files under
@@ -21,10 +21,9 @@ import yaml
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from tests.corpus.points import CORPUS, Point, all_points
+from tests.corpus.points import CORPUS, EXPECTED, Point, all_points
 from tests.lsp_support import CONFIG, accept_server_requests, hover_text
 
-EXPECTED = CORPUS / "expected.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))["points"]
 POINTS = {point.key: point for point in all_points()}
 FIRST_LINE = re.compile(r"^`(?P<expr>[^`]+)`: `(?P<value>[^`]*)`")
@@ -35,6 +34,10 @@ KNOWN_FAILURES: dict[str, str] = {
     "resnet_tower.py:49:stages": (
         "a line that assigns nothing is probed before it runs: `stages.append(...)` shows the "
         "list before the append (list of 0), not after the line ran (list of 1)"
+    ),
+    "train_classifier.py:21:index": (
+        "the shape-only run skips weight init, so the global random stream differs from a real "
+        "run and the shuffled DataLoader's first index differs (26, not 17)"
     ),
     "convnext_blocks.py:20:hidden": (
         "a hover in __init__ of a class built from its `# torchpeek:` comment calls __init__ "
