@@ -84,4 +84,3 @@ def corpus_files() -> list[Path]:
 
 def all_points() -> list[Point]:
     return [point for path in corpus_files() for point in file_points(path)]
-

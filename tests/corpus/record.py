@@ -95,7 +95,8 @@ class Layout:
     def __init__(self, source: str) -> None:
         self.statements: dict[int, ast.stmt | ast.excepthandler] = {}
         self.chains: dict[int, tuple[ast.AST, ...]] = {}
-        self._walk(ast.parse(source), ())
+        self.tree = ast.parse(source)
+        self._walk(self.tree, ())
 
     def _walk(self, node: ast.AST, chain: tuple[ast.AST, ...]) -> None:
         for child in ast.iter_child_nodes(node):
@@ -245,20 +246,47 @@ def _call_args(call: str, namespace: dict[str, Any]) -> tuple[list[Any], dict[st
     return eval(compile(expression, "<comment>", "eval"), scope)  # noqa: S307
 
 
-def _how_documented(chain: list[ast.AST], lines: list[str]) -> tuple[str, str | None, str | None]:
-    """("comment", class call, def call), or ("assumed"/"unreachable", None, None)."""
+def _constructed(tree: ast.AST, name: str) -> bool:
+    """Whether the file calls ``name(...)`` anywhere."""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for n in ast.walk(tree)
+    )
+
+
+def _needs_arguments(cls: ast.ClassDef) -> bool:
+    """Whether the class's own ``__init__`` has parameters without defaults."""
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            args = [*item.args.posonlyargs, *item.args.args][1:]
+            return len(args) > len(item.args.defaults)
+    return False
+
+
+def _how_documented(
+    chain: list[ast.AST], lines: list[str], tree: ast.AST
+) -> tuple[str, str | None, str | None]:
+    """How the hover must reach an uncalled point: (how, class call, def call).
+
+    "comment" and "defaults" are exact (the comments' calls, or ``Class()`` for
+    ``__init__``); "assumed" needs an inferred input; "unreachable" has nothing.
+    """
     if len(chain) == 1 and isinstance(chain[0], ast.FunctionDef):
         call = _comment(lines, chain[0])
         return ("comment", None, call) if call else ("unreachable", None, None)
-    if len(chain) >= 2 and isinstance(chain[0], ast.ClassDef):
-        built = _comment(lines, chain[0])
-        method = chain[1]
-        assert isinstance(method, ast.FunctionDef)
-        called = None if method.name == "__init__" else _comment(lines, method)
-        if built and (method.name == "__init__" or called):
-            return "comment", built, called
-        return "assumed", None, None
-    return "unreachable", None, None
+    if len(chain) < 2 or not isinstance(chain[0], ast.ClassDef):
+        return "unreachable", None, None
+    cls, method = chain[0], chain[1]
+    assert isinstance(method, ast.FunctionDef)
+    built = _comment(lines, cls)
+    called = None if method.name == "__init__" else _comment(lines, method)
+    if built and (method.name == "__init__" or called):
+        return "comment", built, called
+    if built is None and _needs_arguments(cls) and not _constructed(tree, cls.name):
+        return "unreachable", None, None
+    if built is None and method.name == "__init__" and not _needs_arguments(cls):
+        return "defaults", f"{cls.name}()", None
+    return "assumed", None, None
 
 
 def _called_name(call: str) -> str:
@@ -292,9 +320,10 @@ def _reach_documented(
         if point.key in recorder.values:
             how[point.key] = "run"
             continue
-        kind, built, called = _how_documented(recorder.layout.enclosing(point), lines)
+        chain = recorder.layout.enclosing(point)
+        kind, built, called = _how_documented(chain, lines, recorder.layout.tree)
         how[point.key] = kind
-        if kind != "comment":
+        if kind not in ("comment", "defaults"):
             continue
         recorder.watch([point])
         sys.settrace(recorder.global_trace)
