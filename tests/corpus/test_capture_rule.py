@@ -161,11 +161,6 @@ def test_exception_handler_name() -> None:
     assert isinstance(recorded_value(source, 3, "err"), ZeroDivisionError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the probe of a line that assigns nothing runs before the line, so an in-place "
-    "change made by the line itself (append, unsqueeze_) is not shown",
-)
 def test_in_place_change_on_the_hovered_line_is_shown() -> None:
     source = "seen = []\nfor i in range(3):\n    seen.append(i)\n"
     assert recorded_value(source, 3, "seen") == [0]

@@ -31,33 +31,9 @@ TENSOR = re.compile(r"^(?P<size>torch\.Size\(\[[0-9, ]*\]\)) · (?P<dtype>torch\
 
 # Points the engine gets wrong today, each with the reason (strict: a fix makes them pass loudly).
 KNOWN_FAILURES: dict[str, str] = {
-    "resnet_tower.py:49:stages": (
-        "a line that assigns nothing is probed before it runs: `stages.append(...)` shows the "
-        "list before the append (list of 0), not after the line ran (list of 1)"
-    ),
     "train_classifier.py:21:index": (
         "the shape-only run skips weight init, so the global random stream differs from a real "
         "run and the shuffled DataLoader's first index differs (26, not 17)"
-    ),
-    "library_layers.py:73:x": (
-        "no layer takes `x` (it is added to the `pe` buffer), so no input is inferred, and the "
-        "reason given names another class (MultiHeadAttention() missing arguments)"
-    ),
-    "convnext_blocks.py:20:hidden": (
-        "a hover in __init__ of a class built from its `# torchpeek:` comment calls __init__ "
-        "again with an inferred tensor for `dim` (shows a tensor, not int 128)"
-    ),
-    "convnext_blocks.py:11:x": (
-        "LayerNorm2d needs normalized_shape and its parent Stage gets a 3-d input: not reached"
-    ),
-    "convnext_blocks.py:46:scale": (
-        "the first layer taking `x` is AdaptiveAvgPool2d (no channel count); the Conv2d after "
-        "it is not used to infer the input: not reached"
-    ),
-    "convnext_blocks.py:47:scale": "as convnext_blocks.py:46: no input inferred for SqueezeExcite",
-    "convnext_blocks.py:58:x": (
-        "the input is inferred from a LayerNorm subclass that permutes NCHW, as a 3-d "
-        "LayerNorm input: torch.randn(2, 8, 16) fails in forward"
     ),
 }
 
@@ -199,10 +175,6 @@ async def test_loop_point_says_first_pass(client: LanguageClient, case: dict[str
     assert "first pass of the loop at line" in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a value recorded by an earlier run of the same version loses the loop provenance",
-)
 async def test_recorded_loop_value_still_says_first_pass(client: LanguageClient) -> None:
     later, inside = POINTS["lstm_lm.py:61:logits"], POINTS["lstm_lm.py:58:inputs"]
     uri = await _fresh_version(client, later)
