@@ -194,4 +194,4 @@ async def test_function_point_names_the_call(client: LanguageClient, case: dict[
     point = POINTS[_key(case)]
     uri = await _fresh_version(client, point)
     text = await _hover(client, uri, point)
-    assert re.search(r"_first call, via `[^`]+` \(line \d+\)_", text), text
+    assert re.search(r"_first call, via_ `[^`]+` _\(line \d+\)_", text), text
