@@ -7,10 +7,12 @@ missing or ill-typed fields read as empty: a preview may forge its result.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .markdown import cap, code, words
 
+PROSE = re.compile(r"[A-Za-z0-9 ,;:·()'=+\-]*")
 MODE_TEXT = {
     "meta": "shape-only run on fake (meta) tensors, no memory used",
     "real": "ran on the real CPU (the code needs actual values)",
@@ -34,20 +36,38 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
+def _mixed(text: str) -> str:
+    """Worker prose with `code` parts: each part escaped as plain words or as a code span."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # unbalanced: show it all as code
+        return code(text)
+    out = ""
+    for index, part in enumerate(parts):
+        piece = code(part) if index % 2 else _prose(part.strip())
+        if piece:  # a space keeps code spans apart; punctuation may follow one directly
+            out += piece if not out or piece[0] in ",;:)" else " " + piece
+    return out
+
+
+def _prose(text: str) -> str:
+    """Plain words as they are; anything Markdown or a linkifier could act on, as code."""
+    return text if PROSE.fullmatch(text) else code(text)
+
+
 def provenance(result: dict[str, Any], line_offset: int = 0) -> list[str]:
     """How the run reached the line: the call that led there, a loop's first pass, an entry."""
     reached = _dict(result.get("reached"))
     lines = []
     via_line, loop_line = _int(reached.get("via_line")), _int(reached.get("loop_line"))
     if reached.get("entry"):
-        lines.append(f"_reached by torchpeek:_ {code(_str(reached['entry']))}")
+        lines.append(f"_reached by torchpeek:_ {_mixed(_str(reached['entry']))}")
     elif via_line:
         lines.append(
             f"_first call, via_ {code(_str(reached.get('via')))} _(line {via_line - line_offset})_"
         )
     if loop_line:
         lines.append(f"_first pass of the loop at line {loop_line - line_offset}_")
-    lines += [f"_note:_ {code(_str(note))}" for note in _list(result.get("notes"))[:8]]
+    lines += [f"_note:_ {_mixed(_str(note))}" for note in _list(result.get("notes"))[:8]]
     failed = result.get("line_error")
     if isinstance(failed, dict):
         lines.append(
