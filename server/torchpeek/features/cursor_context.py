@@ -17,15 +17,17 @@ import re
 # Everything that can sit between the document start and a line start, one token at a time.
 # A single-quoted string that is not closed ends at its line (the user is still typing it);
 # an unclosed triple-quoted string stops the match, which is how we learn we are inside one.
+# String bodies are written as "unrolled loops" (a run of plain characters, then escapes or
+# lone quotes each followed by another run) so an unclosed string fails in linear time.
 _CODE_RUN = re.compile(
     r"""(?:
         [^'"\#\\]+
       | \\.
       | \#[^\n]*
-      | \"\"\"(?:[^"\\]+|\\.|"(?!""))*\"\"\"
-      | '''(?:[^'\\]+|\\.|'(?!''))*'''
-      | "(?!"")(?:[^"\\\n]+|\\.)*(?:"|(?=\n))
-      | '(?!'')(?:[^'\\\n]+|\\.)*(?:'|(?=\n))
+      | \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
+      | '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
+      | "(?!"")[^"\\\n]*(?:\\.[^"\\\n]*)*(?:"|(?=\n))
+      | '(?!'')[^'\\\n]*(?:\\.[^'\\\n]*)*(?:'|(?=\n))
     )*""",
     re.VERBOSE | re.DOTALL,
 )
@@ -108,23 +110,28 @@ def after_member_dot(before_word: str) -> bool:
 def enclosing_header(lines: list[str], line: int, before: str) -> str | None:
     """The def/class/import statement whose header the cursor is still inside, if any.
 
-    Walks up at most ``LOOKBACK_LINES`` lines while brackets stay open, so a parameter list
-    or a parenthesised import spread over lines is recognised without parsing the file.
+    Walks up at most ``LOOKBACK_LINES`` lines, adding up brackets, until a header or the
+    start of another statement, so a parameter list or a parenthesised import spread over
+    lines is recognised without parsing the file.
     """
+    if _HEADER.match(before):
+        return None if _HEADER_DONE.search(before) else before.split()[0]
     depth = _bracket_depth(before)
-    text = before
-    for index in range(line, max(-1, line - LOOKBACK_LINES), -1):
-        if index != line:
-            text = lines[index]
-            depth += _bracket_depth(text)
+    for index in range(line - 1, max(-1, line - LOOKBACK_LINES), -1):
+        text = lines[index]
+        depth += _bracket_depth(text)
+        continued = text.rstrip().endswith("\\")
         if _HEADER.match(text):
-            inside = index == line or depth > 0 or text.rstrip().endswith("\\")
-            if inside and not (index == line and _HEADER_DONE.search(before)):
-                return text.split()[0]
-            return None
-        if depth <= 0 and index != line and not text.rstrip().endswith("\\"):
+            return text.split()[0] if depth > 0 or continued else None
+        if depth > 0 or (not continued and _ends_statement(text, depth)):
             return None
     return None
+
+
+def _ends_statement(text: str, depth: int) -> bool:
+    """A block header or a line at column 0 with brackets balanced: nothing above matters."""
+    stripped = text.rstrip()
+    return stripped.endswith(":") or (depth <= 0 and text[:1] not in (" ", "\t", ""))
 
 
 def _bracket_depth(text: str) -> int:

@@ -167,7 +167,7 @@ def rank_snippets(query: str, snippets: Iterable[Snippet]) -> list[tuple[Snippet
 # -- the completion index ------------------------------------------------------------------
 EXACT, PREFIX, FUZZY = 0, 1, 2
 MIN_FUZZY_LENGTH = 3
-MIN_QUALITY = 0.6
+MIN_QUALITY = 0.5
 
 
 @dataclass(frozen=True)
