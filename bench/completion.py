@@ -158,12 +158,12 @@ def retype(session: Session, uri: str, current: str, word: str, line: int = TYPE
     return word
 
 
-async def capture_items(session: Session) -> dict[str, Any]:
+async def capture_items(session: Session, words: tuple[str, ...] = PREFIXES) -> dict[str, Any]:
     """torchpeek's answer for each prefix (and the empty word), as LSP JSON."""
     uri = session.open("completion_capture.py", DOCUMENT)
     captured: dict[str, Any] = {}
     current = ""
-    for word in ("", *PREFIXES):
+    for word in ("", *words):
         current = retype(session, uri, current, word)
         result = await session.complete(uri, TYPED_LINE, len(word))
         captured[word] = session.to_json(result.items) if result is not None else []
@@ -180,19 +180,22 @@ async def torchpeek_run(
         state = await session.wait_ready()
         snippets = len(await session.command("torchpeek.listSnippets"))
         if items_file is not None:
-            items_file.write_text(json.dumps(await capture_items(session)), encoding="utf-8")
+            captured = await capture_items(session, loop.get("words", PREFIXES))
+            items_file.write_text(json.dumps(captured), encoding="utf-8")
         times, mean_items = await completion_loop(session, n, warmup, **loop)
     finally:
         await session.close()
     return times, mean_items, snippets, state
 
 
-async def floor_run(n: int, warmup: int, items_file: Path) -> tuple[list[float], float]:
+async def floor_run(
+    n: int, warmup: int, items_file: Path, words: tuple[str, ...] = PREFIXES
+) -> tuple[list[float], float]:
     session = Session([sys.executable, str(FLOOR_SERVER), str(items_file)])
     await session.start()
     try:
         await session.initialize()
-        return await completion_loop(session, n, warmup)
+        return await completion_loop(session, n, warmup, words=words)
     finally:
         await session.close()
 
@@ -237,29 +240,37 @@ async def shipped_rows(n: int, warmup: int, tmpdir: Path) -> list[list[str]]:
 
 async def large_rows(n: int, warmup: int) -> list[list[str]]:
     document = large_document()
-    times, mean_items, _, _ = await torchpeek_run(
-        {}, n, warmup, None, document=document, every=1
-    )
+    times, mean_items, _, _ = await torchpeek_run({}, n, warmup, None, document=document, every=1)
     label = f"{document.count(chr(10)):,}-line document, new version per request"
     return [row(f"{label} ({mean_items:.0f} items/req)", times, TARGETS["large"])]
 
 
-async def synthetic_rows(n: int, warmup: int, folder: Path) -> list[list[str]]:
+async def synthetic_rows(n: int, warmup: int, folder: Path, tmpdir: Path) -> list[list[str]]:
+    items_file = tmpdir / "items_two_letters.json"
     times, mean_items, count, _ = await torchpeek_run(
-        {"snippetPaths": [str(folder)]}, n, warmup, None, words=TWO_LETTERS
+        {"snippetPaths": [str(folder)]}, n, warmup, items_file, words=TWO_LETTERS
     )
+    floor, _ = await floor_run(n, warmup, items_file, words=TWO_LETTERS)
+    ratio = f"{median(times) / median(floor):.1f}x floor"
     label = f"{count:,} snippets, two-letter words ({mean_items:.0f} items/req)"
-    return [row(label, times, TARGETS["synthetic"])]
+    return [
+        row(label, times, TARGETS["synthetic"], ratio),
+        row("floor pygls server, same items", floor),
+    ]
 
 
-async def spawn_rows(spawns: int, cache: Path) -> list[list[str]]:
+async def spawn_rows(spawns: int, cache: Path, items_file: Path) -> list[list[str]]:
     import os
 
     os.environ["TORCHPEEK_CACHE_DIR"] = str(cache)  # a fresh cache: the first spawn fills it
     times = [await spawn_to_items(TORCHPEEK) for _ in range(spawns + 1)]
+    floor_command = [sys.executable, str(FLOOR_SERVER), str(items_file)]
+    floor = [await spawn_to_items(floor_command) for _ in range(spawns)]
+    ratio = f"{median(times[1:]) / median(floor):.1f}x floor"
     return [
         row("spawn -> first completion with items, cold cache", times[:1]),
-        row("spawn -> first completion with items, warm cache", times[1:], TARGETS["spawn"]),
+        row("spawn -> first completion with items, warm cache", times[1:], TARGETS["spawn"], ratio),
+        row("spawn -> first completion, floor pygls server", floor),
     ]
 
 
@@ -273,10 +284,10 @@ async def main_async(args: argparse.Namespace) -> int:
         synthetic = tmpdir / "snippets"
         synthetic.mkdir()
         write_synthetic(synthetic)
-        rows += await spawn_rows(spawns, tmpdir / "cache")
         rows += await shipped_rows(n, warmup, tmpdir)
+        rows += await spawn_rows(spawns, tmpdir / "cache", tmpdir / "items_shipped.json")
         rows += await large_rows(n, warmup)
-        rows += await synthetic_rows(n, warmup, synthetic)
+        rows += await synthetic_rows(n, warmup, synthetic, tmpdir)
     print()
     headers = ["scenario", "n", "median ms", "p99 ms", "target", "", "note"]
     print(table(headers, rows))

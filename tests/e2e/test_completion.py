@@ -1,85 +1,32 @@
 """Completion and resolve against the real server: ranking as clients filter, context, edits.
 
-Ranking is checked the way editors use the list: the client asks once, then filters and
-sorts the same list itself on every keystroke (asking again only when the list said
-``isIncomplete``). Three filters stand for the clients: a fuzzy subsequence filter with
-prefix matches first (VS Code, Helix), a prefix filter on ``filterText`` (nvim-cmp,
-Neovim 0.11, Emacs capf), and Neovim 0.7's omnifunc, which keeps items whose *inserted
-text* starts with the typed word.
+Ranking is checked the way editors use the list (see ``client_filters``): the client asks
+once, then filters and sorts the same list itself on every keystroke, asking again only when
+the list said ``isIncomplete``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from tests.e2e.client_filters import (
+    MAX_ITEMS,
+    WORDS,
+    Filter,
+    fuzzy_filter,
+    prefix_filter,
+    type_word,
+)
 from tests.lsp_support import CONFIG, complete, open_doc, session
-
-MAX_ITEMS = 50
-WORDS = ("ckpt", "seed", "gpu", "cv2")
-Filter = Callable[[list[types.CompletionItem], str], list[types.CompletionItem]]
 
 
 @pytest_lsp.fixture(config=CONFIG, scope="module")
 async def client(lsp_client: LanguageClient):
     async for _ in session(lsp_client, locale="ko"):
         yield
-
-
-def _key(item: types.CompletionItem) -> str:
-    return item.filter_text or item.label
-
-
-def _sorted(items: list[types.CompletionItem]) -> list[types.CompletionItem]:
-    return sorted(items, key=lambda i: i.sort_text or i.label)
-
-
-def _is_subsequence(needle: str, haystack: str) -> bool:
-    chars = iter(haystack)
-    return all(char in chars for char in needle)
-
-
-def fuzzy_filter(items: list[types.CompletionItem], typed: str) -> list[types.CompletionItem]:
-    """VS Code-like: subsequence matches, contiguous prefix matches ahead, then sortText."""
-    kept = [i for i in items if _is_subsequence(typed.lower(), _key(i).lower())]
-    return sorted(
-        kept, key=lambda i: (not _key(i).lower().startswith(typed.lower()), i.sort_text or "")
-    )
-
-
-def prefix_filter(items: list[types.CompletionItem], typed: str) -> list[types.CompletionItem]:
-    """nvim-cmp / Emacs capf: filterText (or label) starts with the typed word."""
-    return _sorted([i for i in items if _key(i).lower().startswith(typed.lower())])
-
-
-def _inserted(item: types.CompletionItem) -> str:
-    if isinstance(item.text_edit, types.TextEdit):
-        return item.text_edit.new_text
-    return item.insert_text or item.label
-
-
-def omnifunc_filter(items: list[types.CompletionItem], typed: str) -> list[types.CompletionItem]:
-    """Neovim 0.7's vim.lsp.omnifunc: the inserted text must start with the word (case-sensitive)."""
-    return _sorted([i for i in items if _inserted(i).startswith(typed)])
-
-
-async def type_word(
-    client: LanguageClient, word: str, keep: Filter
-) -> list[list[types.CompletionItem]]:
-    """Type ``word`` letter by letter on a new line; what the client shows after each letter."""
-    shown: list[list[types.CompletionItem]] = []
-    listing: types.CompletionList | None = None
-    for n in range(1, len(word) + 1):
-        typed = word[:n]
-        if listing is None or listing.is_incomplete:
-            uri = open_doc(client, f"import os\n\n{typed}")
-            listing = await complete(client, uri, 2, n)
-        shown.append(keep(list(listing.items), typed))
-    return shown
 
 
 @pytest.mark.parametrize("keep", [fuzzy_filter, prefix_filter], ids=["fuzzy", "prefix"])
@@ -140,7 +87,9 @@ async def test_plain_client_text_edit_is_the_body(client: LanguageClient) -> Non
         ("x = 1\n", "an empty word"),
     ],
 )
-async def test_no_items_where_no_snippet_belongs(client: LanguageClient, text: str, why: str) -> None:
+async def test_no_items_where_no_snippet_belongs(
+    client: LanguageClient, text: str, why: str
+) -> None:
     uri = open_doc(client, text)
     lines = text.split("\n")
     result = await complete(client, uri, len(lines) - 1, len(lines[-1]))

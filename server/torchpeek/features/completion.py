@@ -22,6 +22,7 @@ per document version, the ranking once per typed word and database generation.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ class DocumentState:
             self.plans[imports] = self.imports.plan(imports)
         return self.plans[imports]
 
-    def open_quote(self, lines: list[str], line: int) -> str | None:
+    def open_quote(self, lines: Sequence[str], line: int) -> str | None:
         """The triple quote still open where ``line`` starts (one regex over the lines above)."""
         if line not in self.open_quotes:
             self.open_quotes[line] = open_string_at("".join(lines[:line])) if line else None
@@ -266,7 +267,9 @@ def _word_item(
             "end": {"line": end.line, "character": end.character},
         },
     }
-    item.command = types.Command(title="insert snippet", command=INSERT_COMMAND, arguments=[argument])
+    item.command = types.Command(
+        title="insert snippet", command=INSERT_COMMAND, arguments=[argument]
+    )
     return item
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Sequence
 
 # Everything that can sit between the document start and a line start, one token at a time.
 # A single-quoted string that is not closed ends at its line (the user is still typing it);
@@ -107,7 +108,7 @@ def after_member_dot(before_word: str) -> bool:
     return before_word.rstrip().endswith(".")
 
 
-def enclosing_header(lines: list[str], line: int, before: str) -> str | None:
+def enclosing_header(lines: Sequence[str], line: int, before: str) -> str | None:
     """The def/class/import statement whose header the cursor is still inside, if any.
 
     Walks up at most ``LOOKBACK_LINES`` lines, adding up brackets, until a header or the
@@ -139,7 +140,7 @@ def _bracket_depth(text: str) -> int:
     return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
 
 
-def snippet_allowed(lines: list[str], line: int, before: str, word: str) -> bool:
+def snippet_allowed(lines: Sequence[str], line: int, before: str, word: str) -> bool:
     """Whether a snippet may replace ``word``, the word that ends ``before`` on ``line``."""
     if keyword.iskeyword(word):
         return False

@@ -65,7 +65,7 @@ def _read(entry: Path, key: tuple[object, ...]) -> Loaded | None:
     except Exception as error:  # a torn or foreign file: ignore it and reload
         log.debug("snippet cache entry %s unreadable: %s", entry, error)
         return None
-    return loaded if stored_key == key else None  # type: ignore[no-any-return]
+    return loaded if stored_key == key else None
 
 
 def _write(entry: Path, key: tuple[object, ...], loaded: Loaded) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$")
 _TOP_IMPORT = re.compile(r"^(import|from)\s")

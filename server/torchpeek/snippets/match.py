@@ -168,6 +168,7 @@ def rank_snippets(query: str, snippets: Iterable[Snippet]) -> list[tuple[Snippet
 EXACT, PREFIX, FUZZY = 0, 1, 2
 MIN_FUZZY_LENGTH = 3
 MIN_QUALITY = 0.5
+MAX_FUZZY_STRETCH = 2  # a fuzzy match is a typo of a word, not a few letters of a long one
 
 
 @dataclass(frozen=True)
@@ -241,14 +242,15 @@ class PrefixIndex:
         return hits, more
 
     def _fuzzy(self, query: str, prefixed: range) -> list[Hit]:
-        """Entries that start with the word's first letter and match it well enough."""
+        """Entries that start with the word's first letter, are at most about twice as long
+        and match it well enough (a typo such as ``sced`` for ``sched``)."""
         needed = MIN_QUALITY * (fuzzy_score(query, query) or 0)
         found: list[Hit] = []
         for index in self._by_letter.get(query[0], ()):
             if index in prefixed:
                 continue
             key = self._keys[index]
-            if not _is_subsequence(query, key):
+            if len(key) > MAX_FUZZY_STRETCH * len(query) + 2 or not _is_subsequence(query, key):
                 continue
             score = fuzzy_score(query, key)
             if score is not None and score >= needed:
