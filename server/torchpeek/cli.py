@@ -57,11 +57,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _QuietCancels(logging.Filter):
+    """Drop pygls' warning for a cancel that arrives after its request finished.
+
+    Editors cancel completion and hover requests as the user types; when the answer already
+    went out, pygls warns about an "unknown message id". That is normal, not a problem,
+    and it filled the editor's output channel. It stays visible with ``-v``.
+    """
+
+    def __init__(self, verbose: int) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose or not record.getMessage().startswith("Cancel notification for unknown"):
+            return True
+        return False
+
+
 def _setup_logging(verbose: int, log_file: str | None) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.addFilter(_QuietCancels(verbose))
     logging.basicConfig(
         level=level, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

@@ -164,12 +164,14 @@ def register(server: TorchpeekServer) -> None:
 
     @server.command(EXPORT)
     async def on_export_snippets(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:
-        """Write the database as a VS Code .code-snippets file."""
+        """Write the database as a VS Code .code-snippets file at the path the client chose."""
         arg = _argument(args)
+        raw = arg.get("path")
+        if not isinstance(raw, str) or not raw.strip():
+            # Never a silent default inside the workspace: VS Code would list every prefix twice.
+            raise JsonRpcInvalidParams("'path' is required: the file to write (a .code-snippets)")
+        path = Path(raw).expanduser()
         db = await ls.database()
-        roots = ls.workspace_roots()
-        default = (roots[0] if roots else Path.cwd()) / ".vscode" / "torchpeek.code-snippets"
-        path = Path(arg.get("path") or default)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = export_vscode(db)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -33,6 +33,7 @@ from ..snippets import ImportPlan, ImportScan, Snippet, fill_placeholders, scan_
 from ..snippets.match import Hit, PrefixIndex
 from ..snippets.render import render_snippet
 from ..snippets.variants import completion_index
+from ..snippets.vscode import exported_prefixes
 from .cursor_context import in_string_or_comment, open_string_at, snippet_allowed
 from .docs import snippet_markdown
 
@@ -92,6 +93,21 @@ def filters_on_inserted_text(ls: TorchpeekServer, snippets_ok: bool) -> bool:
     the typed word, and inserts that text as is (one line), so it gets the prefix plus a
     command that replaces it with the body."""
     return not snippets_ok and getattr(ls, "client_name", "") == "Neovim"
+
+
+def shown_by_the_editor(ls: TorchpeekServer) -> set[str]:
+    """Prefixes VS Code already lists from a torchpeek export in the workspace's ``.vscode``.
+
+    VS Code reads ``.vscode/*.code-snippets`` itself; offering the same prefixes again would
+    list each twice, so completion leaves those to the editor.
+    """
+    if "code" not in getattr(ls, "client_name", "").lower():
+        return set()
+    hidden: set[str] = set()
+    for root in ls.workspace_roots():
+        for path in sorted((root / ".vscode").glob("*.code-snippets")):
+            hidden |= exported_prefixes(path)
+    return hidden
 
 
 def import_edit(plan: ImportPlan) -> types.TextEdit:
@@ -182,12 +198,14 @@ class ItemFactory:
         self._index: PrefixIndex | None = None
         self._bodies: dict[tuple[str, tuple[tuple[str, object], ...], bool], str] = {}
         self._ranked: OrderedDict[str, tuple[list[Hit], bool]] = OrderedDict()
+        self._hidden: set[str] = set()
         self.documents = Documents()
 
     def _refresh(self, ls: TorchpeekServer) -> PrefixIndex:
         if self._index is None or self._generation != ls.snippets.generation:
             self._generation = ls.snippets.generation
             self._index = completion_index(ls.snippets.db.snippets.values())
+            self._hidden = shown_by_the_editor(ls)
             self._bodies.clear()
             self._ranked.clear()
         return self._index
@@ -196,7 +214,10 @@ class ItemFactory:
         """The best ``MAX_ITEMS`` hits for a typed word and whether more matched."""
         index = self._refresh(ls)
         if word not in self._ranked:
-            self._ranked[word] = index.search(word, MAX_ITEMS)
+            hits, more = index.search(word, MAX_ITEMS)
+            if self._hidden:
+                hits = [hit for hit in hits if hit.entry.prefix not in self._hidden]
+            self._ranked[word] = hits, more
             if len(self._ranked) > CACHE_SIZE:
                 self._ranked.popitem(last=False)
         return self._ranked[word]
