@@ -167,7 +167,7 @@ def rank_snippets(query: str, snippets: Iterable[Snippet]) -> list[tuple[Snippet
 # -- the completion index ------------------------------------------------------------------
 EXACT, PREFIX, FUZZY = 0, 1, 2
 MIN_FUZZY_LENGTH = 3
-MIN_QUALITY = 0.5
+MIN_QUALITY = 0.45
 MAX_FUZZY_STRETCH = 2  # a fuzzy match is a typo of a word, not a few letters of a long one
 
 
