@@ -18,8 +18,9 @@ local function record(name, ok, detail)
   io.stderr:write(string.format("[nvim-readme] %s: %s %s\n", name, ok and "ok" or "FAILED", detail or ""))
 end
 
+-- "m": typed keys go through mappings, as a user's do (K is the README's mapping).
 local function keys(text)
-  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(text, true, false, true), "nt", false)
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(text, true, false, true), "mt", false)
 end
 
 -- Run the steps one after another; each step gets `next` and calls it when done.
