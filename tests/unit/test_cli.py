@@ -142,3 +142,15 @@ def test_serve_over_tcp() -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def test_cancel_warnings_for_finished_requests_stay_out_of_the_log() -> None:
+    import logging
+
+    from torchpeek.cli import _QuietCancels
+
+    message = 'Cancel notification for unknown message id "%s"'
+    record = logging.LogRecord("pygls", logging.WARNING, "", 0, message, (7,), None)
+    other = logging.LogRecord("pygls", logging.WARNING, "", 0, "something else", (), None)
+    assert not _QuietCancels(0).filter(record) and _QuietCancels(0).filter(other)
+    assert _QuietCancels(1).filter(record)

@@ -115,23 +115,30 @@ local function float_text()
   return nil
 end
 
--- K on `x` of `x = torch.zeros(2, 3)`; the first preview may wait for the worker, so K is
--- pressed again every few seconds until a float shows the shape.
+-- K on `x` of `x = torch.zeros(2, 3)`. The first preview may wait for the worker to import
+-- torch, so K is pressed again (from the editor window, any earlier float closed) until a
+-- float shows the shape; pressing K with a float open would jump into it instead.
 local function hover_with_k(next_step)
   keys("<Esc>")
+  local main = vim.api.nvim_get_current_win()
   local started = vim.loop.now()
   local function attempt()
-    vim.api.nvim_win_set_cursor(0, { cfg.hoverLine, 0 })
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= "" then
+        vim.api.nvim_win_close(win, true)
+      end
+    end
+    vim.api.nvim_set_current_win(main)
+    vim.api.nvim_win_set_cursor(main, { cfg.hoverLine, 0 })
     keys("K")
     poll(function()
       local text = float_text()
       return text and text:find("torch.Size", 1, true)
-    end, 3000, function(ok)
+    end, 10000, function(ok)
       if ok or vim.loop.now() - started > cfg.hoverTimeoutMs then
         record("K hover", ok, (float_text() or "no float"):sub(1, 300))
         next_step()
       else
-        keys("<Esc>")
         attempt()
       end
     end)
