@@ -189,13 +189,13 @@ async def torchpeek_run(
 
 
 async def floor_run(
-    n: int, warmup: int, items_file: Path, words: tuple[str, ...] = PREFIXES
+    n: int, warmup: int, items_file: Path, **loop: Any
 ) -> tuple[list[float], float]:
     session = Session([sys.executable, str(FLOOR_SERVER), str(items_file)])
     await session.start()
     try:
         await session.initialize()
-        return await completion_loop(session, n, warmup, words=words)
+        return await completion_loop(session, n, warmup, **loop)
     finally:
         await session.close()
 
@@ -250,7 +250,7 @@ async def synthetic_rows(n: int, warmup: int, folder: Path, tmpdir: Path) -> lis
     times, mean_items, count, _ = await torchpeek_run(
         {"snippetPaths": [str(folder)]}, n, warmup, items_file, words=TWO_LETTERS
     )
-    floor, _ = await floor_run(n, warmup, items_file, words=TWO_LETTERS)
+    floor, _ = await floor_run(n, warmup, items_file, words=TWO_LETTERS)  # type: ignore[arg-type]
     ratio = f"{median(times) / median(floor):.1f}x floor"
     label = f"{count:,} snippets, two-letter words ({mean_items:.0f} items/req)"
     return [
@@ -284,10 +284,15 @@ async def main_async(args: argparse.Namespace) -> int:
         synthetic = tmpdir / "snippets"
         synthetic.mkdir()
         write_synthetic(synthetic)
-        rows += await shipped_rows(n, warmup, tmpdir)
-        rows += await spawn_rows(spawns, tmpdir / "cache", tmpdir / "items_shipped.json")
-        rows += await large_rows(n, warmup)
-        rows += await synthetic_rows(n, warmup, synthetic, tmpdir)
+        chosen = args.only or ["shipped", "spawn", "large", "synthetic"]
+        if "shipped" in chosen or "spawn" in chosen:
+            rows += await shipped_rows(n, warmup, tmpdir)
+        if "spawn" in chosen:
+            rows += await spawn_rows(spawns, tmpdir / "cache", tmpdir / "items_shipped.json")
+        if "large" in chosen:
+            rows += await large_rows(n, warmup, tmpdir)
+        if "synthetic" in chosen:
+            rows += await synthetic_rows(n, warmup, synthetic, tmpdir)
     print()
     headers = ["scenario", "n", "median ms", "p99 ms", "target", "", "note"]
     print(table(headers, rows))
@@ -307,6 +312,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("-n", type=int, help="timed requests per scenario (default 500)")
     parser.add_argument("--spawns", type=int, help="spawns for start-up time (default 10)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["shipped", "spawn", "large", "synthetic"],
+        help="run only these scenarios (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     args.n = args.n or (40 if args.quick else 500)
     args.spawns = args.spawns or (2 if args.quick else 10)

@@ -56,7 +56,7 @@ def readme_neovim(python: Path, tmp_path_factory: pytest.TempPathFactory) -> Edi
         "startTimeoutMs": 60000,
         "requestTimeoutMs": 15000,
         "quietMs": 1500,
-        "hoverLine": 3,
+        "hoverText": "^x = torch.zeros",
         "hoverTimeoutMs": 90000,
     }
     driver = EDITORS_DIR / "nvim" / "readme_drive.lua"

@@ -129,7 +129,9 @@ local function hover_with_k(next_step)
       end
     end
     vim.api.nvim_set_current_win(main)
-    vim.api.nvim_win_set_cursor(main, { cfg.hoverLine, 0 })
+    -- Snippets accepted above added imports at the top, so look the line up again.
+    local line = vim.fn.search(cfg.hoverText, "nw")
+    vim.api.nvim_win_set_cursor(main, { math.max(line, 1), 0 })
     keys("K")
     poll(function()
       local text = float_text()
