@@ -163,12 +163,13 @@ if not attached then
   finish()
 else
   record("omnifunc set by the README", vim.bo.omnifunc == "v:lua.vim.lsp.omnifunc", vim.bo.omnifunc)
+  -- K first: the snippets accepted below add imports (cv2) that this machine may lack.
+  table.insert(queue, hover_with_k)
   for _, case in ipairs(cfg.words) do
     table.insert(queue, type_word(case.word, case.expect))
   end
   for _, case in ipairs(cfg.silent) do
     table.insert(queue, no_items(case.label, case.line))
   end
-  table.insert(queue, hover_with_k)
   vim.defer_fn(run_next, 100)
 end
