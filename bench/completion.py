@@ -238,11 +238,19 @@ async def shipped_rows(n: int, warmup: int, tmpdir: Path) -> list[list[str]]:
     ]
 
 
-async def large_rows(n: int, warmup: int) -> list[list[str]]:
+async def large_rows(n: int, warmup: int, tmpdir: Path) -> list[list[str]]:
     document = large_document()
-    times, mean_items, _, _ = await torchpeek_run({}, n, warmup, None, document=document, every=1)
+    items_file = tmpdir / "items_large.json"
+    times, mean_items, _, _ = await torchpeek_run(
+        {}, n, warmup, items_file, document=document, every=1
+    )
+    floor, _ = await floor_run(n, warmup, items_file, document=document, every=1)
+    ratio = f"{median(times) / median(floor):.1f}x floor"
     label = f"{document.count(chr(10)):,}-line document, new version per request"
-    return [row(f"{label} ({mean_items:.0f} items/req)", times, TARGETS["large"])]
+    return [
+        row(f"{label} ({mean_items:.0f} items/req)", times, TARGETS["large"], ratio),
+        row("floor pygls server, same document, edits and items", floor),
+    ]
 
 
 async def synthetic_rows(n: int, warmup: int, folder: Path, tmpdir: Path) -> list[list[str]]:
