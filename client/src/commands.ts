@@ -22,7 +22,19 @@ export const COMMANDS = {
   doctor: "torchpeek.client.doctor",
 } as const;
 
-export function registerCommands(server: ServerManager, output: vscode.LogOutputChannel): vscode.Disposable[] {
+/**
+ * The user snippets folder: globalStorageUri is <user data>/User/globalStorage/<extension id>,
+ * and VS Code (and code-server) read user snippets from <user data>/User/snippets.
+ */
+export function userSnippetsFolder(globalStorage: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(globalStorage, "..", "..", "snippets");
+}
+
+export function registerCommands(
+  server: ServerManager,
+  output: vscode.LogOutputChannel,
+  globalStorage: vscode.Uri,
+): vscode.Disposable[] {
   const guarded = (fn: () => Promise<void>) => async () => {
     try {
       await fn();
@@ -34,7 +46,7 @@ export function registerCommands(server: ServerManager, output: vscode.LogOutput
     vscode.commands.registerCommand(COMMANDS.insertSnippet, guarded(() => insertSnippet(server))),
     vscode.commands.registerCommand(COMMANDS.previewShape, guarded(() => previewShape(server, output))),
     vscode.commands.registerCommand(COMMANDS.reloadSnippets, guarded(() => reloadSnippets(server, output))),
-    vscode.commands.registerCommand(COMMANDS.exportSnippets, guarded(() => exportSnippets(server))),
+    vscode.commands.registerCommand(COMMANDS.exportSnippets, guarded(() => exportSnippets(server, userSnippetsFolder(globalStorage)))),
     vscode.commands.registerCommand(COMMANDS.showOutput, () => output.show()),
     vscode.commands.registerCommand(COMMANDS.restartServer, guarded(() => server.restart("restart requested"))),
     vscode.commands.registerCommand(COMMANDS.doctor, guarded(() => doctor(server))),
@@ -135,7 +147,8 @@ async function previewShape(server: ServerManager, output: vscode.LogOutputChann
     { location: vscode.ProgressLocation.Window, title: "torchpeek: previewing…" },
     () => server.executeCommand<PreviewResult>("torchpeek.previewShape", arg),
   );
-  output.info(`preview: ${JSON.stringify(result)}`);
+  // One line per preview; the whole result stays in the details view, not in the log.
+  output.info(`preview: ${previewSummary(result ?? {})}`);
   const details = "Show Details";
   const show = result?.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   if ((await show(previewSummary(result ?? {}), details)) === details) {
@@ -157,8 +170,20 @@ async function reloadSnippets(server: ServerManager, output: vscode.LogOutputCha
   }
 }
 
-async function exportSnippets(server: ServerManager): Promise<void> {
-  const result = await server.executeCommand<{ path: string; count: number }>("torchpeek.exportSnippets", {});
+/** Writes the export where the user says, offering the user snippets folder (never the workspace). */
+async function exportSnippets(server: ServerManager, userSnippets: vscode.Uri): Promise<void> {
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(userSnippets, "torchpeek.code-snippets"),
+    filters: { "VS Code snippets": ["code-snippets"] },
+    saveLabel: "Export",
+    title: "torchpeek: export snippets (your user snippets folder by default)",
+  });
+  if (!target) {
+    return;
+  }
+  const result = await server.executeCommand<{ path: string; count: number }>("torchpeek.exportSnippets", {
+    path: target.fsPath,
+  });
   const open = "Open File";
   if ((await vscode.window.showInformationMessage(`torchpeek: exported ${result.count} snippets to ${result.path}`, open)) === open) {
     await vscode.window.showTextDocument(vscode.Uri.file(result.path));

@@ -18,7 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new StatusBar(COMMANDS.showOutput);
   manager = new ServerManager(context, output, status);
   const server = manager;
-  context.subscriptions.push(output, status, server, ...registerCommands(server, output));
+  context.subscriptions.push(output, status, server, ...registerCommands(server, output, context.globalStorageUri));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

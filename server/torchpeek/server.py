@@ -57,6 +57,7 @@ class TorchpeekServer(LanguageServer):
         )
         self.settings = Settings()
         self.client_locale = "en"
+        self.client_name = ""  # clientInfo.name from initialize; completion adapts to Neovim
         self.snippets = SnippetState()
         self._loading: asyncio.Task[Database] | None = None
         # features.hover sets how worker state reaches the client (notification, progress)

@@ -77,6 +77,14 @@ def test_vscode_completion(vscode: EditorRun) -> None:
     assert_steps(vscode, "completion ")
 
 
+def test_vscode_ranking_at_every_keystroke(vscode: EditorRun) -> None:
+    assert_steps(vscode, "ranking 'ckpt'", "ranking 'seed'", "ranking 'gpu'", "ranking 'cv2'")
+
+
+def test_vscode_no_suggestions_after_a_dot(vscode: EditorRun) -> None:
+    assert_steps(vscode, "no suggestions after a dot")
+
+
 def test_vscode_hover(vscode: EditorRun) -> None:
     assert_steps(vscode, "hover")
 

@@ -58,10 +58,54 @@ def test_preview_json_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_doctor_lists_layers() -> None:
-    result = torchpeek("doctor")
+    result = torchpeek("doctor", "--json")
     assert result.returncode == 0, result.stderr
     layers = json.loads(result.stdout)["layers"]
     assert layers["seccomp"]["active"] and layers["rlimits"]["active"]
+
+
+def test_doctor_prints_a_readable_table() -> None:
+    result = torchpeek("doctor")
+    assert result.returncode == 0, result.stderr
+    assert "{" not in result.stdout
+    assert f"Worker Python: {sys.executable}" in result.stdout
+    assert "torch:" in result.stdout and "seccomp" in result.stdout and "active" in result.stdout
+
+
+def test_doctor_without_torch_says_why(tmp_path: Path) -> None:
+    python = tmp_path / "python-without-site"
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} -S "$@"\n')
+    python.chmod(0o755)
+    result = torchpeek("doctor", "--python", str(python))
+    assert result.returncode == 1
+    assert f"Worker Python: {python}" in result.stdout
+    assert "not available" in result.stdout and "torch" in result.stdout
+    assert "0/0" not in result.stdout and "unknown" not in result.stdout
+
+
+def test_show_accepts_a_prefix_or_a_variant_and_suggests_close_names() -> None:
+    seed = torchpeek("show", "seed", "--plain")
+    assert seed.returncode == 0 and "manual_seed" in seed.stdout
+    plateau = torchpeek("show", "sched_plateau", "--plain")
+    assert plateau.returncode == 0 and "ReduceLROnPlateau" in plateau.stdout
+    typo = torchpeek("show", "seeed")
+    assert typo.returncode == 2 and "did you mean" in typo.stderr and "seed" in typo.stderr
+
+
+def test_preview_with_a_relative_path(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text("import torch\nx = torch.zeros(2, 3)\nx\n")
+    result = torchpeek("preview", "model.py", "--line", "3", "--col", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "torch.Size([2, 3])" in result.stdout and "Traceback" not in result.stderr
+    missing = torchpeek("preview", "nope.py", "--line", "1", "--col", "1", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.py: no such file" in missing.stderr
+
+
+def test_help_has_no_markup() -> None:
+    for args in (["--help"], ["show", "--help"], ["doctor", "--help"], ["export", "--help"]):
+        result = torchpeek(*args)
+        assert result.returncode == 0
+        assert "``" not in result.stdout and ":func:" not in result.stdout
 
 
 def test_serve_over_tcp() -> None:
@@ -98,3 +142,15 @@ def test_serve_over_tcp() -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def test_cancel_warnings_for_finished_requests_stay_out_of_the_log() -> None:
+    import logging
+
+    from torchpeek.cli import _QuietCancels
+
+    message = 'Cancel notification for unknown message id "%s"'
+    record = logging.LogRecord("pygls", logging.WARNING, "", 0, message, (7,), None)
+    other = logging.LogRecord("pygls", logging.WARNING, "", 0, "something else", (), None)
+    assert not _QuietCancels(0).filter(record) and _QuietCancels(0).filter(other)
+    assert _QuietCancels(1).filter(record)

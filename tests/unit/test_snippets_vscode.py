@@ -27,6 +27,7 @@ def test_export_shape(snippet_data: Path) -> None:
         ],
         "description": "A zero tensor with the shape, dtype and device of another.",
         "scope": "python",
+        "torchpeekId": "zeros-like",
     }
 
 

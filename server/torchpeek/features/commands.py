@@ -81,10 +81,20 @@ def snippet_summary(ls: TorchpeekServer, snippet: Any) -> dict[str, Any]:
     }
 
 
+def _target(arg: dict[str, Any]) -> types.Range:
+    """Where the snippet goes: ``range`` (replaced, e.g. the typed prefix) or ``position``."""
+    raw = arg.get("range")
+    if isinstance(raw, dict):
+        return types.Range(start=_position(raw.get("start")), end=_position(raw.get("end")))
+    position = _position(arg.get("position"))
+    return types.Range(start=position, end=position)
+
+
 def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceEdit:
     """The edit that inserts a rendered snippet (defaults filled) and its missing imports."""
     uri = _require(arg, "uri", str)
-    position = _position(arg.get("position"))
+    target = _target(arg)
+    position = target.start
     snippet = ls.snippets.db.get(_require(arg, "id", str))
     if snippet is None:
         raise JsonRpcInvalidParams(f"unknown snippet id {arg.get('id')!r}")
@@ -98,7 +108,7 @@ def insertion_edit(ls: TorchpeekServer, arg: dict[str, Any]) -> types.WorkspaceE
     doc = ls.workspace.get_text_document(uri)
     line = doc.lines[position.line] if position.line < len(doc.lines) else ""
     text = indent_body(text, line[: len(line) - len(line.lstrip())])
-    edits = [types.TextEdit(range=types.Range(start=position, end=position), new_text=text)]
+    edits = [types.TextEdit(range=target, new_text=text)]
     plan = plan_imports(doc.source, snippet.imports) if snippet.imports else None
     if plan is not None:
         edits.insert(0, import_edit(plan))
@@ -154,12 +164,14 @@ def register(server: TorchpeekServer) -> None:
 
     @server.command(EXPORT)
     async def on_export_snippets(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:
-        """Write the database as a VS Code .code-snippets file."""
+        """Write the database as a VS Code .code-snippets file at the path the client chose."""
         arg = _argument(args)
+        raw = arg.get("path")
+        if not isinstance(raw, str) or not raw.strip():
+            # Never a silent default inside the workspace: VS Code would list every prefix twice.
+            raise JsonRpcInvalidParams("'path' is required: the file to write (a .code-snippets)")
+        path = Path(raw).expanduser()
         db = await ls.database()
-        roots = ls.workspace_roots()
-        default = (roots[0] if roots else Path.cwd()) / ".vscode" / "torchpeek.code-snippets"
-        path = Path(arg.get("path") or default)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = export_vscode(db)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -23,10 +23,17 @@ def expected_text(expect: Mapping[str, object]) -> str:
     return " · ".join(parts)
 
 
-def snippet_markdown(snippet: Snippet, locale: str, live: str | None = None) -> str:
-    """Description in ``locale``, the code with its imports, and the preview."""
-    code = "\n".join([*snippet.imports, "", fill_placeholders(snippet.default_body)]).strip()
-    sections = [f"**{snippet.title}**", snippet.describe(locale), f"```python\n{code}\n```"]
+def snippet_markdown(
+    snippet: Snippet, locale: str, live: str | None = None, body: str | None = None
+) -> str:
+    """Description in ``locale``, the code with its imports, and the preview.
+
+    The title is left out: editors already show the item's ``detail`` (the title) above the
+    documentation. ``body`` is a variant's rendered body, when it is not the default.
+    """
+    text = fill_placeholders(body if body is not None else snippet.default_body)
+    code = "\n".join([*snippet.imports, "", text]).strip()
+    sections = [snippet.describe(locale), f"```python\n{code}\n```"]
     if snippet.params:
         rows = [f"- `{p.name}` = `{p.default!r}` {p.description}".rstrip() for p in snippet.params]
         sections.append("Parameters:\n" + "\n".join(rows))

@@ -22,6 +22,8 @@ def register(server: TorchpeekServer) -> None:
         """Remember the client's locale and apply its initialization options."""
         if params.locale:
             ls.client_locale = params.locale
+        if params.client_info:
+            ls.client_name = params.client_info.name
         ls.apply_settings(params.initialization_options)
 
     @server.feature(types.INITIALIZED)

@@ -6,7 +6,7 @@ The server and CLI use only the names exported here. Loading returns snippets pl
 
 from __future__ import annotations
 
-from .imports import ImportPlan, missing_imports, plan_imports
+from .imports import ImportPlan, ImportScan, missing_imports, plan_imports, scan_imports
 from .lint import legacy_api_findings
 from .loader import builtin_db_path, load_database, load_file
 from .match import fuzzy_score, rank_snippets
@@ -31,6 +31,7 @@ __all__ = [
     "Choice",
     "Database",
     "ImportPlan",
+    "ImportScan",
     "Param",
     "Placeholder",
     "Preview",
@@ -56,5 +57,6 @@ __all__ = [
     "parse_snippet",
     "plan_imports",
     "rank_snippets",
+    "scan_imports",
     "render_snippet",
 ]

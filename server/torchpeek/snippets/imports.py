@@ -1,21 +1,25 @@
 """Import planning: which of a snippet's imports a document lacks, and where to insert them.
 
 The server attaches the result of :func:`plan_imports` to a completion item as an additional
-text edit. Documents being edited often do not parse, so the header is read with ``ast`` from
-the longest prefix that parses, and the rest of the document is scanned line by line.
+text edit. Documents being edited often do not parse, and completion must stay cheap on large
+files, so nothing here parses the document: :func:`scan_imports` finds the import lines with one
+regular expression (parsing only those lines) and reads the header (docstring, ``__future__``,
+the leading import block) line by line. The server keeps one scan per document version.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-_MAX_REPARSE = 64
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$")
 _TOP_IMPORT = re.compile(r"^(import|from)\s")
+_IMPORT_LINE = re.compile(r"^([ \t]*)(?:import|from)[ \t]", re.MULTILINE)
 _BLOCK_KEYWORDS = re.compile(r"^(try|except\b.*|else|finally)\s*:")
+_DOCSTRING_START = re.compile(r"""^[rRuUbBfF]{0,2}(\"\"\"|'\'\'|"|')""")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Requirement:
     module: str = ""
 
 
+@lru_cache(maxsize=4096)
 def parse_import(line: str) -> ast.Import | ast.ImportFrom | None:
     """``line`` as a single import statement, or None if it is anything else."""
     try:
@@ -87,88 +92,126 @@ class _Present:
         self.bindings.update(bindings_of(node))
         self.modules |= _dotted_modules(node)
 
-
-def _module_level_imports(body: Iterable[ast.stmt]) -> Iterable[ast.Import | ast.ImportFrom]:
-    """Imports at module level, including those inside module-level try statements."""
-    for statement in body:
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            yield statement
-        elif isinstance(statement, ast.Try):
-            handlers = [stmt for handler in statement.handlers for stmt in handler.body]
-            nested = [*statement.body, *handlers, *statement.orelse, *statement.finalbody]
-            yield from _module_level_imports(nested)
+    def copy(self) -> _Present:
+        return _Present(set(self.bindings), set(self.modules))
 
 
-def _parse_prefix(lines: list[str]) -> tuple[ast.Module, int]:
-    """The module of the longest leading part of ``lines`` that parses, and its line count."""
-    count = len(lines)
-    for _ in range(_MAX_REPARSE):
-        try:
-            return ast.parse("".join(lines[:count])), count
-        except SyntaxError as error:
-            count = min(count - 1, (error.lineno or 1) - 1)
-        except (ValueError, RecursionError, MemoryError):
-            count -= 1
-        if count <= 0:
-            break
-    return ast.Module(body=[], type_ignores=[]), 0
-
-
-def _scan_imports(lines: list[str]) -> Iterable[ast.Import | ast.ImportFrom]:
-    """Line-based scan for module-level imports in text that does not parse."""
-    in_try = False
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        indented = line[:1] in (" ", "\t")
-        if not indented and stripped and not stripped.startswith("#"):
-            in_try = bool(_BLOCK_KEYWORDS.match(stripped))
-        statement, index = _joined_statement(lines, index)
-        if _TOP_IMPORT.match(statement.strip()) and (not indented or in_try):
-            node = parse_import(statement)
-            if node is not None:
-                yield node
-
-
-def _joined_statement(lines: list[str], index: int) -> tuple[str, int]:
-    """The logical line starting at ``index`` (joining parentheses and backslashes)."""
-    text = lines[index]
-    index += 1
-    while (
-        index < len(lines)
-        and not _TOP_IMPORT.match(lines[index])
-        and (text.count("(") > text.count(")") or text.rstrip().endswith("\\"))
+def _statement_at(text: str, start: int) -> str:
+    """The logical line at offset ``start``: to the line end, or past parentheses and ``\\``."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    statement = text[start:end]
+    while end < len(text) and (
+        statement.count("(") > statement.count(")") or statement.rstrip().endswith("\\")
     ):
-        text += lines[index]
-        index += 1
-    return text, index
+        following = text.find("\n", end + 1)
+        following = len(text) if following < 0 else following
+        statement += text[end:following]
+        end = following
+    return statement
 
 
-def _present_imports(lines: list[str]) -> tuple[_Present, ast.Module, int]:
-    module, parsed = _parse_prefix(lines)
+def _enclosing_header(text: str, start: int) -> str:
+    """The nearest line above offset ``start`` that begins at column 0 (comments skipped)."""
+    end = start
+    while end > 0:
+        begin = text.rfind("\n", 0, end - 1) + 1
+        line = text[begin:end]
+        if line[:1] not in (" ", "\t", "\n", "\r", "#", ""):
+            return line.strip()
+        end = begin
+    return ""
+
+
+def _present_imports(text: str) -> _Present:
+    """Module-level imports, and those in module-level try/except blocks, by a line scan.
+
+    One regular expression finds the lines that start with ``import``/``from``; only those
+    are parsed (one short line each), so the cost grows with the imports, not the document.
+    """
     present = _Present(set(), set())
-    for node in _module_level_imports(module.body):
-        present.add(node)
-    for node in _scan_imports(lines[parsed:]):
-        present.add(node)
-    return present, module, parsed
+    for match in _IMPORT_LINE.finditer(text):
+        indented = match.group(1) != ""
+        if indented and not _BLOCK_KEYWORDS.match(_enclosing_header(text, match.start())):
+            continue
+        node = parse_import(_statement_at(text, match.start()))
+        if node is not None:
+            present.add(node)
+    return present
 
 
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
+def _string_start(line: str) -> str | None:
+    """The quote that opens a string statement on ``line`` (a docstring), if it is one."""
+    match = _DOCSTRING_START.match(line)
+    return match.group(1) if match else None
 
 
-def _is_import_block_statement(statement: ast.stmt) -> bool:
-    if isinstance(statement, (ast.Import, ast.ImportFrom)):
-        return True
-    if isinstance(statement, ast.Try):
-        return all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in statement.body)
-    return False
+def _docstring_end(lines: list[str], index: int, quote: str) -> int:
+    """The index of the line after a docstring opening on ``lines[index]``."""
+    first = lines[index]
+    after = first[first.index(quote) + len(quote) :]
+    if len(quote) == 1 or quote in after:
+        return index + 1
+    for end in range(index + 1, len(lines)):
+        if quote in lines[end]:
+            return end + 1
+    return len(lines)
+
+
+def _skip_blank(lines: list[str], index: int) -> int:
+    while index < len(lines) and _COMMENT_OR_BLANK.match(lines[index]):
+        index += 1
+    return index
+
+
+def _block_end(lines: list[str], index: int) -> tuple[int, bool]:
+    """End of a module-level ``try`` compound at ``index``, and whether its body is only imports."""
+    only_imports, in_body, depth = True, True, 0
+    end = position = index + 1
+    while position < len(lines):
+        line = lines[position]
+        position += 1
+        if _COMMENT_OR_BLANK.match(line):
+            continue
+        stripped = line.strip()
+        if line[:1] in (" ", "\t"):
+            if in_body and depth <= 0 and not _TOP_IMPORT.match(stripped):
+                only_imports = False
+            depth += stripped.count("(") - stripped.count(")")
+        elif _BLOCK_KEYWORDS.match(stripped) and not stripped.startswith("try"):
+            in_body = False
+        else:
+            break
+        end = position
+    return end, only_imports
+
+
+def _insert_line(lines: list[str]) -> int:
+    """0-based line after the docstring, ``__future__`` imports and leading import block."""
+    index = _skip_blank(lines, 0)
+    end = 0
+    quote = _string_start(lines[index]) if index < len(lines) else None
+    if quote:
+        end = index = _docstring_end(lines, index, quote)
+    saw_import = False
+    while True:
+        index = _skip_blank(lines, index)
+        if index >= len(lines):
+            break
+        line = lines[index]
+        if _TOP_IMPORT.match(line):
+            statement = _statement_at("".join(lines[index : index + 64]), 0)
+            index += max(1, statement.count("\n") + 1)
+        elif line.startswith("try") and _BLOCK_KEYWORDS.match(line.strip()):
+            index, only_imports = _block_end(lines, index)
+            if not only_imports:
+                break
+        else:
+            break
+        end, saw_import = index, True
+    if not saw_import and end == 0:
+        return _leading_comment_end(lines, 0)
+    return end
 
 
 def _leading_comment_end(lines: list[str], start: int) -> int:
@@ -177,24 +220,6 @@ def _leading_comment_end(lines: list[str], start: int) -> int:
     while index < len(lines) and lines[index].lstrip().startswith("#"):
         index += 1
     return index
-
-
-def _insert_line(module: ast.Module, lines: list[str]) -> int:
-    """0-based line after the docstring, ``__future__`` imports and leading import block."""
-    end = 0
-    body = module.body
-    position = 0
-    if body and _is_docstring(body[0]):
-        end = body[0].end_lineno or 0
-        position = 1
-    saw_import = False
-    while position < len(body) and _is_import_block_statement(body[position]):
-        end = body[position].end_lineno or end
-        saw_import = True
-        position += 1
-    if not saw_import and end == 0:
-        return _leading_comment_end(lines, 0)
-    return end
 
 
 def requirement_of(line: str) -> Requirement | None:
@@ -243,11 +268,42 @@ def _import_line(alias: ast.alias) -> str:
     return f"import {alias.name} as {alias.asname}" if alias.asname else f"import {alias.name}"
 
 
+@dataclass(frozen=True)
+class ImportScan:
+    """What one version of a document imports and where new imports go; reused per version."""
+
+    present: _Present
+    insert_line: int
+    line_count: int
+    last_line: str
+    newline: str
+
+    def plan(self, imports: Sequence[str]) -> ImportPlan | None:
+        """Where and what to insert so the document has ``imports``; None if nothing is missing."""
+        needed = _missing_from(self.present.copy(), imports)
+        if not needed:
+            return None
+        text = "".join(line + self.newline for line in needed)
+        if self.insert_line >= self.line_count and self.last_line[-1:] not in ("\n", "\r", ""):
+            return ImportPlan(self.line_count - 1, self.newline + text, len(self.last_line))
+        return ImportPlan(self.insert_line, text)
+
+
+def scan_imports(document_text: str) -> ImportScan:
+    """Read a document's imports and header once (a line scan, no parse of the document)."""
+    lines = document_text.splitlines(keepends=True)
+    return ImportScan(
+        present=_present_imports(document_text),
+        insert_line=_insert_line(lines),
+        line_count=len(lines),
+        last_line=lines[-1] if lines else "",
+        newline="\r\n" if "\r\n" in document_text else "\n",
+    )
+
+
 def missing_imports(document_text: str, imports: Sequence[str]) -> list[str]:
     """The import lines of ``imports`` that the document does not already satisfy."""
-    lines = document_text.splitlines(keepends=True)
-    present, _, _ = _present_imports(lines)
-    return _missing_from(present, imports)
+    return _missing_from(_present_imports(document_text), imports)
 
 
 def _missing_from(present: _Present, imports: Sequence[str]) -> list[str]:
@@ -267,15 +323,4 @@ def _missing_from(present: _Present, imports: Sequence[str]) -> list[str]:
 
 def plan_imports(document_text: str, imports: Sequence[str]) -> ImportPlan | None:
     """Where and what to insert so the document has ``imports``; None if nothing is missing."""
-    lines = document_text.splitlines(keepends=True)
-    present, module, _ = _present_imports(lines)
-    needed = _missing_from(present, imports)
-    if not needed:
-        return None
-    newline = "\r\n" if "\r\n" in document_text else "\n"
-    text = "".join(line + newline for line in needed)
-    line = _insert_line(module, lines)
-    if line >= len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
-        last = lines[-1]
-        return ImportPlan(len(lines) - 1, newline + text, len(last))
-    return ImportPlan(line, text)
+    return scan_imports(document_text).plan(imports)

@@ -3,7 +3,8 @@
 Loading never raises: every file that cannot be read, every YAML error and every schema
 problem becomes a :class:`Problem`, and the rest still loads. Later sources override earlier
 ones by id (a user folder replaces a built-in snippet); a duplicate id within one source (the
-built-in folder, one user folder, one file) is an error at the second definition.
+built-in folder, one user folder, one file) is an error at the second definition. Each file's
+result is cached on disk by its modification time, so restarts skip unchanged files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cache import cached_load
 from .locate import LocDict, LocList, load_located
 from .model import Database, Problem, Snippet
 from .schema import SourceText, build_snippet
@@ -100,7 +102,14 @@ def _build_guarded(
 
 
 def load_file(path: str | Path) -> tuple[list[Snippet], list[Problem]]:
-    """Snippets and problems of one file (YAML, or VS Code JSON by suffix); never raises."""
+    """Snippets and problems of one file (YAML, or VS Code JSON by suffix); never raises.
+
+    Unchanged files come from the on-disk cache (:mod:`.cache`) instead of being checked again.
+    """
+    return cached_load(Path(path), _load_file)
+
+
+def _load_file(path: Path) -> tuple[list[Snippet], list[Problem]]:
     name = str(path)
     if Path(path).suffix in _VSCODE_SUFFIXES:
         from .vscode import import_vscode

@@ -3,12 +3,16 @@
 :func:`fuzzy_score` is a case-insensitive subsequence match scored like editor pickers do:
 matches at the start, at word boundaries (after ``-_. `` or a camelCase hump) and in
 consecutive runs score higher; gaps cost a little. :func:`rank_snippets` orders snippets for
-the completion list and for pickers.
+pickers. :class:`PrefixIndex` serves completion: only what can be typed (prefixes and variant
+prefixes) is matched, exact and prefix matches by bisection of a sorted list, and fuzzy matches
+only for words of three letters or more that share the first letter and score well enough.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .model import Snippet
@@ -158,3 +162,97 @@ def rank_snippets(query: str, snippets: Iterable[Snippet]) -> list[tuple[Snippet
         return sorted(((s, 0) for s in snippets), key=lambda pair: pair[0].id)
     ranked = [(s, score) for s in snippets if (score := snippet_score(query, s)) is not None]
     return sorted(ranked, key=lambda pair: (-pair[1], pair[0].id))
+
+
+# -- the completion index ------------------------------------------------------------------
+EXACT, PREFIX, FUZZY = 0, 1, 2
+MIN_FUZZY_LENGTH = 3
+MIN_QUALITY = 0.45
+MAX_FUZZY_STRETCH = 2  # a fuzzy match is a typo of a word, not a few letters of a long one
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One word a user can type to reach a snippet: a prefix, or a variant's prefix.
+
+    ``values`` are the parameter values of a variant (empty for the defaults); ``order``
+    keeps a snippet's own first prefix ahead of another snippet's alias of the same word.
+    """
+
+    prefix: str
+    snippet: Snippet
+    values: tuple[tuple[str, object], ...] = ()
+    order: int = 0
+
+    @property
+    def key(self) -> str:
+        return self.prefix.lower()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An entry that matches the typed word, with its tier (exact, prefix, fuzzy) and score."""
+
+    entry: Entry
+    tier: int
+    score: int = 0
+
+    @property
+    def sort_text(self) -> str:
+        """Tier, then (fuzzy only) quality, then the prefix itself.
+
+        Within the exact and prefix tiers the order is alphabetical by prefix, so a client
+        that keeps filtering this list as the user types (a prefix or fuzzy filter, ties
+        broken by sortText) still shows the entry equal to the longer word first: a word
+        sorts before every longer word it starts.
+        """
+        quality = f"{max(0, 9999 - self.score):04d}" if self.tier == FUZZY else ""
+        return f"{self.tier}{quality}{self.entry.key} {self.entry.order:03d}"
+
+
+class PrefixIndex:
+    """Entries sorted by prefix: exact and prefix matches by bisection, fuzzy ones per letter."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries = sorted(entries, key=lambda e: (e.key, e.order, e.snippet.id))
+        self._keys = [entry.key for entry in self.entries]
+        self._by_letter: dict[str, list[int]] = {}
+        for index, key in enumerate(self._keys):
+            self._by_letter.setdefault(key[:1], []).append(index)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(self, word: str, limit: int) -> tuple[list[Hit], bool]:
+        """The best ``limit`` hits for ``word``, and whether there were more."""
+        query = word.lower()
+        if not query:
+            return [], bool(self.entries)
+        start = bisect_left(self._keys, query)
+        end = bisect_right(self._keys, query + "\U0010ffff")
+        hits = [
+            Hit(self.entries[i], EXACT if self._keys[i] == query else PREFIX)
+            for i in range(start, min(end, start + limit))
+        ]
+        more = end - start > limit
+        if len(hits) < limit and len(query) >= MIN_FUZZY_LENGTH:
+            fuzzy = self._fuzzy(query, range(start, end))
+            more = more or len(hits) + len(fuzzy) > limit
+            hits += fuzzy[: limit - len(hits)]
+        return hits, more
+
+    def _fuzzy(self, query: str, prefixed: range) -> list[Hit]:
+        """Entries that start with the word's first letter, are at most about twice as long
+        and match it well enough (a typo such as ``sced`` for ``sched``)."""
+        needed = MIN_QUALITY * (fuzzy_score(query, query) or 0)
+        found: list[Hit] = []
+        for index in self._by_letter.get(query[0], ()):
+            if index in prefixed:
+                continue
+            key = self._keys[index]
+            if len(key) > MAX_FUZZY_STRETCH * len(query) + 2 or not _is_subsequence(query, key):
+                continue
+            score = fuzzy_score(query, key)
+            if score is not None and score >= needed:
+                found.append(Hit(self.entries[index], FUZZY, score))
+        return sorted(found, key=lambda hit: hit.sort_text)

@@ -34,6 +34,10 @@ def _export_body(snippet: Snippet) -> list[str]:
     return [escape_text(line) for line in snippet.imports] + [""] + body
 
 
+# VS Code ignores properties it does not know; this one tells torchpeek its own export apart.
+EXPORT_MARK = "torchpeekId"
+
+
 def export_vscode(db: Database) -> dict[str, dict[str, object]]:
     """The database as a VS Code ``.code-snippets`` object, keyed by title."""
     exported: dict[str, dict[str, object]] = {}
@@ -44,8 +48,25 @@ def export_vscode(db: Database) -> dict[str, dict[str, object]]:
             "body": _export_body(snippet),
             "description": snippet.describe("en"),
             "scope": "python",
+            EXPORT_MARK: snippet.id,
         }
     return exported
+
+
+def exported_prefixes(path: str | Path) -> set[str]:
+    """The prefixes of a ``.code-snippets`` file that torchpeek exported (empty for others)."""
+    try:
+        data = json.loads(strip_jsonc(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    found: set[str] = set()
+    for entry in data.values():
+        if isinstance(entry, dict) and EXPORT_MARK in entry:
+            prefix = entry.get("prefix")
+            found.update([prefix] if isinstance(prefix, str) else list(prefix or []))
+    return found
 
 
 def strip_jsonc(text: str) -> str:

@@ -279,6 +279,60 @@ async function main() {
     return text;
   });
 
+  // Type each word letter by letter as a user does: VS Code filters the list itself, and
+  // the top row (data-index 0) must start with what was typed and end as the word itself.
+  const topLabel = page.locator('.suggest-widget.visible .monaco-list-row[data-index="0"] .label-name');
+  const newLine = async () => {
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+  };
+  const dropLine = async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+Shift+K");
+  };
+  for (const word of cfg.rankingWords ?? ["ckpt", "seed", "gpu", "cv2"]) {
+    await step(`ranking '${word}' at every keystroke`, async () => {
+      await newLine();
+      const seen = [];
+      for (let n = 1; n <= word.length; n++) {
+        const typed = word.slice(0, n);
+        await page.keyboard.type(word[n - 1], { delay: 30 });
+        const first = await poll(
+          `the top suggestion after '${typed}'`,
+          async () => {
+            if ((await page.locator(".suggest-widget.visible").count()) === 0) {
+              await page.keyboard.press("Control+Space");
+              return false;
+            }
+            const label = ((await topLabel.first().textContent({ timeout: 1000 })) ?? "").trim();
+            return label.startsWith(typed) && (n < word.length || label === word) ? label : false;
+          },
+          20000,
+          300,
+        );
+        seen.push(`${typed} -> ${first}`);
+      }
+      await dropLine();
+      return seen.join(", ");
+    });
+  }
+
+  await step("no suggestions after a dot", async () => {
+    const shown = [];
+    for (const text of ["torch.", "x.view", "optimizer.zero_grad"]) {
+      await newLine();
+      await page.keyboard.type(text, { delay: 30 });
+      await page.keyboard.press("Control+Space");
+      await page.waitForTimeout(1500);
+      const rows = await page.locator(".suggest-widget.visible .monaco-list-row").count();
+      if (rows > 0) shown.push(`${text}: ${rows} rows`);
+      await dropLine();
+    }
+    if (shown.length) throw new Error(`suggestions where none belong: ${shown.join("; ")}`);
+    return "none";
+  });
+
   await step("hover shows torch.Size", async () => {
     const hover = page.locator(".monaco-hover:not(.hidden)");
     const deadline = Date.now() + (cfg.hoverTimeoutMs ?? 120000);
