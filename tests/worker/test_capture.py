@@ -230,3 +230,13 @@ def test_an_int_parameter_gets_a_number_and_a_mask_none() -> None:
     result = preview(source, line_of(source, "scores = F.softmax"), "scores")
     assert result["value"]["shape"] == [2, 8, 8, 8]
     assert "start_pos = 0" in result["reached"]["entry"]
+
+
+def test_a_missing_module_does_not_stop_the_hovers_below_it() -> None:
+    source = (DATA / "missing_modules.py").read_text()
+    result = preview(source, line_of(source, "y = batch * 2"), "y")
+    assert result["value"]["shape"] == [2, 3]
+    assert any("`wandb` is not installed" in note for note in result["notes"])
+    # an import inside try/except keeps its own fallback
+    assert preview(source, line_of(source, "flag = HAS"), "flag")["value"]["value"] == "False"
+    assert preview(source, 2, "wandb")["value"]["kind"] == "missing module"

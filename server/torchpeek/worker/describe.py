@@ -15,6 +15,7 @@ import torch
 
 from .objects import describe_training_object
 from .simcuda import reported_device
+from .trace import Missing
 
 MAX_ITEMS = 24
 MAX_REPR = 120
@@ -97,6 +98,8 @@ def _plain_object(value: Any) -> dict[str, Any]:
 
 def describe(value: Any, depth: int = 0) -> dict[str, Any]:
     """A JSON-ready description of ``value``."""
+    if isinstance(value, Missing):
+        return {"kind": "missing module", "value": repr(value)}
     training = describe_training_object(value, depth)
     if training is not None:
         return training

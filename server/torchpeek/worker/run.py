@@ -269,6 +269,8 @@ class Run:
         rows = self.log.rows[self.mark : self.mark + MAX_LAYERS]
         if len(rows) >= 2 and target is not None and target.statement == "after":
             result["layers"] = rows
+        for module in self.tracer.missing_modules:
+            self.notes.add(f"`{module}` is not installed here: a stand-in absorbs its uses")
         if self.notes.items:
             result["notes"] = self.notes.items
         if self.tracer.recorded:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -49,6 +49,32 @@ class Captured(BaseException):  # noqa: N818 - a control-flow signal, not an err
 
 class OutOfTime(BaseException):  # noqa: N818 - a control-flow signal, not an error
     """The run passed its time budget (the fake-tensor run gives way to the real CPU)."""
+
+
+class Missing:
+    """Stands in for a module the interpreter lacks: absorbs every use.
+
+    Attributes and items give stand-ins; a call gives back its first argument
+    (``tqdm(loader)`` iterates the loader), or a stand-in.
+    """
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Missing:
+        return self
+
+    def __getitem__(self, key: object) -> Missing:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return args[0] if args else self
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(())
+
+    def __repr__(self) -> str:
+        return f"<{self._module}: not installed in this interpreter>"
 
 
 @dataclass
@@ -159,6 +185,30 @@ def _probe(site_id: int, line: int) -> ast.stmt:
     return ast.Expr(call, lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
 
 
+IMPORTS = (ast.Import, ast.ImportFrom)
+
+
+def _tolerant(statement: ast.Import | ast.ImportFrom) -> ast.stmt:
+    """A module-level import that, if the module is missing, binds stand-ins instead of failing.
+
+    ``import wandb`` or ``from tqdm import tqdm`` missing from the interpreter
+    must not stop every hover below it; the stand-ins are noted in the hover.
+    """
+    if isinstance(statement, ast.ImportFrom) and statement.level:
+        return statement  # a sibling module that is missing is the user's real error
+    names = [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    if "*" in names:
+        return statement
+    handler = ast.parse(
+        f"try:\n    pass\nexcept ModuleNotFoundError as error:\n    {PROBE}.missing(error, {names!r})\n"
+    ).body[0]
+    assert isinstance(handler, ast.Try)
+    handler.body = [statement]
+    for node in ast.walk(handler):
+        ast.copy_location(node, statement)
+    return handler
+
+
 def _has_docstring(body: list[ast.stmt]) -> bool:
     first = body[0] if body else None
     return (
@@ -183,7 +233,7 @@ class Instrumenter:
         return len(self.sites) - 1
 
     def module(self, tree: ast.Module) -> ast.Module:
-        tree.body = self.block(tree.body)
+        tree.body = [_tolerant(s) if isinstance(s, IMPORTS) else s for s in self.block(tree.body)]
         return tree
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
@@ -329,6 +379,7 @@ class Tracer:
     deadline: float | None = None
     tentative: Capture | None = None
     loops: dict[int, int] = field(default_factory=dict)
+    missing_modules: list[str] = field(default_factory=list)
 
     def __call__(self, site_id: int) -> None:
         if self.capture is not None and self.stop:
@@ -369,6 +420,14 @@ class Tracer:
                     row[name] = self.describe(values[name])
                 except Exception:  # noqa: BLE001 - a value we cannot describe is simply not kept
                     continue
+
+    def missing(self, error: ModuleNotFoundError, names: list[str]) -> None:
+        """Bind stand-ins for the names a failed module-level import would have bound."""
+        frame = sys._getframe(1)
+        module = error.name or "?"
+        for name in names:
+            frame.f_globals[name] = Missing(module)
+        self.missing_modules.append(module)
 
     def _take(self, frame: FrameType) -> None:
         self.capture = self._capture(frame)
