@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
+
+from tests.worker.preview_support import free_names, imported_names, unique_variants
 
 from torchpeek.snippets import (
     builtin_db_path,
@@ -72,3 +75,54 @@ def test_builtin_snippet_choices_render(file: str, snippet_id: str) -> None:
         for choice in param.choices:
             code = fill_placeholders(render_snippet(snippet, {param.name: choice}))
             ast.parse(code)
+
+
+def _all_codes(snippet) -> list[str]:
+    """The inserted code of every parameter value and choice of ``snippet``."""
+    return [variant.code(snippet) for variant in unique_variants(snippet)]
+
+
+@pytest.mark.parametrize(("file", "snippet_id"), ITEMS, ids=[i for _, i in ITEMS])
+def test_fixture_never_provides_an_import_the_body_needs(file: str, snippet_id: str) -> None:
+    snippet = BUILTIN_DB.snippets[snippet_id]
+    declared = imported_names("\n".join(snippet.imports))
+    from_setup = imported_names(snippet.preview.setup)
+    for code in _all_codes(snippet):
+        hidden = (free_names(code) & from_setup) - declared
+        assert not hidden, f"{snippet_id}: the body uses {sorted(hidden)} that only the setup imports"
+
+
+@pytest.mark.parametrize(("file", "snippet_id"), ITEMS, ids=[i for _, i in ITEMS])
+def test_every_declared_import_is_used(file: str, snippet_id: str) -> None:
+    snippet = BUILTIN_DB.snippets[snippet_id]
+    used: set[str] = set()
+    for code in _all_codes(snippet):
+        used |= {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+    unused = imported_names("\n".join(snippet.imports)) - used
+    assert not unused, f"{snippet_id} declares imports it never uses: {sorted(unused)}"
+
+
+def test_no_prefix_is_shared_by_two_snippets() -> None:
+    owners: dict[str, list[str]] = {}
+    for snippet in BUILTIN_DB.snippets.values():
+        for prefix in snippet.prefixes:
+            owners.setdefault(prefix.lower(), []).append(snippet.id)
+    shared = {prefix: ids for prefix, ids in owners.items() if len(ids) > 1}
+    assert shared == {}
+
+
+RETIRED_API = [
+    re.compile(r"\btorch\.cuda\.amp\b"),
+    re.compile(r"[(,]\s*pretrained\s*=(?!=)"),
+    re.compile(r"(?<!utils)\.data\b"),
+    re.compile(r"\bnn\.init\.[a-z_]*[a-z](?<!calculate_gain)\("),
+]
+
+
+@pytest.mark.parametrize(("file", "snippet_id"), ITEMS, ids=[i for _, i in ITEMS])
+def test_no_retired_api_in_any_variant(file: str, snippet_id: str) -> None:
+    snippet = BUILTIN_DB.snippets[snippet_id]
+    for code in _all_codes(snippet):
+        code = "\n".join(line.split("#")[0] for line in code.splitlines())
+        found = [rule.pattern for rule in RETIRED_API if rule.search(code)]
+        assert not found, f"{snippet_id}: {found}"
