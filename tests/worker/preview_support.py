@@ -59,8 +59,22 @@ def needed_libs(snippet: Snippet) -> list[str]:
     return found
 
 
+# Tag of snippets whose fixture needs a real GPU (the simulated one cannot run it).
+REQUIRES_GPU = "requires-gpu"
+
+
+@cache
+def worker_has_gpu() -> bool:
+    probe = "import torch; raise SystemExit(0 if torch.cuda.is_available() else 1)"
+    done = subprocess.run([worker_python(), "-c", probe], capture_output=True, timeout=120)
+    return done.returncode == 0
+
+
 def require_or_skip(snippet: Snippet) -> None:
-    """Skip (or fail under TORCHPEEK_REQUIRE_LIBS) when the worker lacks a library."""
+    """Skip without a GPU for GPU-only fixtures; skip (or fail under TORCHPEEK_REQUIRE_LIBS)
+    when the worker lacks a library."""
+    if REQUIRES_GPU in snippet.tags and not worker_has_gpu():
+        pytest.skip(f"needs a real GPU in the worker ({worker_python()})")
     missing = [lib for lib in needed_libs(snippet) if not worker_has(lib)]
     if not missing:
         return
