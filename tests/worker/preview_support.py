@@ -26,7 +26,7 @@ from torchpeek.snippets.model import Snippet
 from torchpeek.snippets.syntax import Choice, Placeholder, SnippetNode, Tabstop, Text, Variable
 
 # Libraries a fixture may need beyond torch and numpy, by import name.
-OPTIONAL_LIBS = ("torchvision", "cv2", "tensorboard")
+OPTIONAL_LIBS = ("torchvision", "cv2", "tensorboard", "tqdm", "onnxscript")
 
 
 def worker_python() -> str:
