@@ -8,7 +8,6 @@ import re
 import pytest
 
 from tests.worker.preview_support import free_names, imported_names, unique_variants
-
 from torchpeek.snippets import (
     builtin_db_path,
     fill_placeholders,
@@ -89,7 +88,9 @@ def test_fixture_never_provides_an_import_the_body_needs(file: str, snippet_id: 
     from_setup = imported_names(snippet.preview.setup)
     for code in _all_codes(snippet):
         hidden = (free_names(code) & from_setup) - declared
-        assert not hidden, f"{snippet_id}: the body uses {sorted(hidden)} that only the setup imports"
+        assert not hidden, (
+            f"{snippet_id}: the body uses {sorted(hidden)} that only the setup imports"
+        )
 
 
 @pytest.mark.parametrize(("file", "snippet_id"), ITEMS, ids=[i for _, i in ITEMS])

@@ -151,7 +151,9 @@ def variants(snippet: Snippet) -> Iterator[Variant]:
     """The defaults, then every other parameter value, then every other choice option."""
     yield Variant("default", {}, {})
     for param in snippet.params:
-        others = list(param.choices) or ([not param.default] if isinstance(param.default, bool) else [])
+        others = list(param.choices) or (
+            [not param.default] if isinstance(param.default, bool) else []
+        )
         for value in others:
             if value != param.default:
                 yield Variant(f"{param.name}={value}", {param.name: value}, {})

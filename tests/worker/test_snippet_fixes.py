@@ -137,7 +137,9 @@ def test_checkpoint_saves_on_rank_zero_only(worker: Worker) -> None:
         METRIC + 'save_checkpoint("rank1.pt", model, optimizer, epoch=0, **{_kw: 0.0})\n'
         'written = os.path.exists("rank1.pt")\n_dist.destroy_process_group()'
     )
-    result = run(worker, "checkpoint-save-resume-functions", CHECKPOINT_SETUP + pg, after, "written")
+    result = run(
+        worker, "checkpoint-save-resume-functions", CHECKPOINT_SETUP + pg, after, "written"
+    )
     assert value_of(result) == "False"
 
 
