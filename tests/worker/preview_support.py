@@ -63,6 +63,9 @@ def needed_libs(snippet: Snippet) -> list[str]:
 
 # Tag of snippets whose fixture needs a real GPU (the simulated one cannot run it).
 REQUIRES_GPU = "requires-gpu"
+# Tag of fixtures that run on a CPU-only build of torch or on a real GPU, but not on a
+# CUDA build without a GPU (e.g. the profiler asks CUPTI for a device that is not there).
+GPU_IF_CUDA_BUILD = "gpu-if-cuda-build"
 
 
 @cache
@@ -72,11 +75,20 @@ def worker_has_gpu() -> bool:
     return done.returncode == 0
 
 
+@cache
+def worker_torch_has_cuda() -> bool:
+    probe = "import torch; raise SystemExit(0 if torch.version.cuda else 1)"
+    done = subprocess.run([worker_python(), "-c", probe], capture_output=True, timeout=120)
+    return done.returncode == 0
+
+
 def require_or_skip(snippet: Snippet) -> None:
     """Skip without a GPU for GPU-only fixtures; skip (or fail under TORCHPEEK_REQUIRE_LIBS)
     when the worker lacks a library."""
     if REQUIRES_GPU in snippet.tags and not worker_has_gpu():
         pytest.skip(f"needs a real GPU in the worker ({worker_python()})")
+    if GPU_IF_CUDA_BUILD in snippet.tags and worker_torch_has_cuda() and not worker_has_gpu():
+        pytest.skip(f"a CUDA build of torch without a GPU ({worker_python()})")
     missing = [lib for lib in needed_libs(snippet) if not worker_has(lib)]
     if not missing:
         return
