@@ -21,6 +21,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from .forksafe import prepare_parent, settle_child
+from .install_hint import missing_torch_message
 from .messages import check_limits, checked_result, parse_request
 from .messages import failure as _failure
 from .protocol import MAX_MESSAGE, Limits, PreviewRequest, encode
@@ -77,12 +79,8 @@ def _torch_info() -> dict[str, Any]:
     try:
         import torch
     except ImportError as error:
-        return {
-            "torch": None,
-            "error": f"torch is not installed in {sys.executable} ({error}). "
-            f"Install it with: {sys.executable} -m pip install torch",
-        }
-    torch.set_num_threads(1)  # a child forked after the pool spun up would hang
+        return {"torch": None, "error": missing_torch_message(sys.executable, error)}
+    prepare_parent(torch)
     return {"torch": torch.__version__, "real_gpu": bool(torch.cuda.is_available())}
 
 
@@ -478,6 +476,7 @@ def _standby_child(request_fd: int, result_fd: int, workdir: str) -> None:
         from .sandbox import die_with_parent, isolate
 
         die_with_parent()
+        settle_child()  # before any thread starts: see forksafe.py
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1):
             os.dup2(devnull, fd)
