@@ -1,12 +1,16 @@
 """Helpers shared by the end-to-end tests: start the real server, open documents, hover, complete.
 
 Every e2e test talks to ``python -m torchpeek serve`` over stdio through
-pytest-lsp, exactly as an editor does.
+pytest-lsp, exactly as an editor does. The server runs in this interpreter; the
+preview worker runs in ``TORCHPEEK_WORKER_PYTHON`` when that is set (the
+``python`` option, as an editor would send it), so the same tests cover another
+torch build.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +24,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "torchpeek", "serve"]
+# The interpreter of the preview worker (empty: the server's own).
+WORKER_PYTHON = os.environ.get("TORCHPEEK_WORKER_PYTHON", "")
 CONFIG = ClientServerConfig(server_command=SERVER)
 _versions = count(1)
 
@@ -29,10 +35,13 @@ def init_params(
 ) -> types.InitializeParams:
     """VS Code's capabilities, a locale and torchpeek options."""
     root = root or ROOT / "tests" / "data" / "workspace"
+    options = dict(options or {})
+    if WORKER_PYTHON:
+        options.setdefault("python", WORKER_PYTHON)
     return types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         locale=locale,
-        initialization_options=options or {},
+        initialization_options=options,
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
     )
