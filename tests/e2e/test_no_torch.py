@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import venv
 from pathlib import Path
 
@@ -26,6 +27,18 @@ async def test_hover_explains_missing_torch(client: LanguageClient) -> None:
     assert text is not None
     assert "torch is not installed" in text
     assert f"{client.bare_python} -m pip install torch" in text  # type: ignore[attr-defined]
+
+
+async def test_status_explains_missing_torch(client: LanguageClient) -> None:
+    python = client.bare_python  # type: ignore[attr-defined]
+    for _ in range(100):
+        errors = [s for s in client.torchpeek_status if s.state == "error"]  # type: ignore[attr-defined]
+        if errors:
+            break
+        await asyncio.sleep(0.1)
+    assert errors, client.torchpeek_status  # type: ignore[attr-defined]
+    detail = errors[-1].detail
+    assert "torch is not installed" in detail and f"{python} -m pip install torch" in detail
 
 
 async def test_completions_do_not_need_torch(client: LanguageClient) -> None:

@@ -137,7 +137,9 @@ def _layers(rows: list[Any]) -> list[str]:
 
 
 def _simulated(value: dict[str, Any], gpu_simulated: bool) -> bool:
-    return gpu_simulated and "cuda" in _str(value.get("device", ""))
+    """Whether the value names a CUDA device that is only simulated here."""
+    shown = value.get("value", "") if value.get("kind") == "device" else value.get("device", "")
+    return gpu_simulated and "cuda" in _str(shown)
 
 
 def error_markdown(error: dict[str, Any], line_offset: int = 0) -> str:
@@ -177,10 +179,11 @@ def _hover_markdown(
         return f"{name}: " + error_markdown(error, line_offset)
     value = _dict(result.get("value"))
     lines = [f"{name}: {code(value_line(value))}", *provenance(result, line_offset)]
-    if result.get("simulated_gpu"):
+    on_simulated_device = _simulated(value, gpu_simulated)
+    if result.get("simulated_gpu") and not on_simulated_device:
         lines.append("_value from a simulated GPU (no CUDA device on this machine)_")
     lines += _items(value)
-    if _simulated(value, gpu_simulated):
+    if on_simulated_device:
         lines.append("_simulated CUDA device: no GPU here, nothing was allocated_")
     if _list(result.get("layers")):
         lines += ["", *_layers(result["layers"])]

@@ -9,6 +9,8 @@ simulated device; with a real GPU they report the real one.
 
 from __future__ import annotations
 
+import os
+import sys
 import types
 from typing import Any
 
@@ -209,7 +211,11 @@ def _simulated_queries(gpu: SimGpu) -> dict[str, Any]:
     }
 
 
+# Queries whose answer a program can show or branch on; each marks the result as simulated.
 _VALUE_QUERIES = {
+    "is_available",
+    "current_device",
+    "is_bf16_supported",
     "get_device_properties",
     "get_device_name",
     "get_device_capability",
@@ -221,9 +227,14 @@ _VALUE_QUERIES = {
 }
 
 
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+
+
 def _noting(query: Any) -> Any:
     def noted(*args: Any, **kwargs: Any) -> Any:
-        PHASE.used_simulated_gpu = True
+        # torch asks too (fake tensors, autocast); only the program's own questions count.
+        if not sys._getframe(1).f_code.co_filename.startswith(_TORCH_DIR):
+            PHASE.used_simulated_gpu = True
         return query(*args, **kwargs)
 
     return noted
