@@ -22,20 +22,22 @@ node_modules/.package-lock.json: package.json package-lock.json
 client: node_modules/.package-lock.json
 	$(EDITORS_NPM) run build
 
-## vsix: torchpeek-<version>.vsix with the server wheel inside (vsce package --no-dependencies)
+## vsix: torchpeek-<version>.vsix with the server and its libraries inside (vsce package --no-dependencies)
 vsix: $(EDITORS_VSIX)
 
-# The wheel lets "Install torchpeek" work offline; without it (no network for
-# hatchling) the extension falls back to `pip install torchpeek`.
+# The server's pure-Python libraries (torchpeek, pygls, lsprotocol, cattrs, attrs,
+# jinja2, pyyaml) go inside the .vsix: the extension runs them with any Python 3.10+
+# and installs nothing into it. PyYAML and MarkupSafe fall back to pure Python where
+# their compiled speed-ups do not match the interpreter.
 EDITORS_SERVER_SOURCES := pyproject.toml $(shell find server snippets_db -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
 
 client/bundled/.stamp: $(STAMP) $(EDITORS_SERVER_SOURCES)
 	rm -rf client/bundled
-	$(EDITORS_PYTHON) -m build --wheel --outdir client/bundled . \
-	  || echo "warning: no server wheel bundled in the .vsix (python -m build failed)"
-	mkdir -p client/bundled && touch $@
+	$(EDITORS_PYTHON) -m pip install --quiet --no-compile --target client/bundled/libs .
+	rm -rf client/bundled/libs/bin
+	touch $@
 
-$(EDITORS_VSIX): node_modules/.package-lock.json client/bundled/.stamp package.json .vscodeignore esbuild.mjs $(wildcard client/src/*.ts) client/README.md
+$(EDITORS_VSIX): node_modules/.package-lock.json client/bundled/.stamp client/launcher/serve.py package.json .vscodeignore esbuild.mjs $(wildcard client/src/*.ts) client/README.md
 	$(EDITORS_NPM) run package
 
 ## test-client: tsc --noEmit and the vscode-free unit tests (node --test)

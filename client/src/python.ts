@@ -1,10 +1,13 @@
 /**
- * Decides which Python interpreter runs `python -m torchpeek serve`.
+ * Decides which Python interpreters torchpeek uses.
  *
- * Order, as in vscode-python-tools-extension-template: the `torchpeek.python`
- * setting wins; else the interpreter selected in the Python extension; else
- * `python3` (`python` on Windows). Pure: the Python extension lookup is passed
- * in, so the order is unit-tested without VS Code.
+ * The preview worker runs in the user's interpreter, found as in
+ * vscode-python-tools-extension-template: the `torchpeek.python` setting wins;
+ * else the interpreter selected in the Python extension; else `python3`
+ * (`python` on Windows). The server runs from the extension's bundled
+ * libraries with the first of those candidates that is Python 3.10 or newer.
+ * Pure: the Python extension lookup is passed in, so the order is unit-tested
+ * without VS Code.
  */
 
 import { expandPath } from "./settings";
@@ -69,31 +72,44 @@ export function describeInterpreter(interpreter: Interpreter): string {
   return `${cmd} (${from})`;
 }
 
-export function serverCommandLine(interpreter: Interpreter): { command: string; args: string[] } {
-  return { command: interpreter.command, args: [...interpreter.args, "-m", "torchpeek", "serve"] };
+/**
+ * The server runs from the libraries bundled in the extension (`client/launcher/serve.py`
+ * puts them first on `sys.path`), in isolated mode (`-I`: no user site-packages, no
+ * PYTHONPATH), so it needs only a Python 3.10+ and installs nothing into it.
+ */
+export function serverCommandLine(interpreter: Interpreter, launcher: string): { command: string; args: string[] } {
+  return { command: interpreter.command, args: [...interpreter.args, "-I", launcher] };
 }
 
-export function importCheckCommandLine(interpreter: Interpreter): { command: string; args: string[] } {
-  return {
-    command: interpreter.command,
-    args: [...interpreter.args, "-c", "import torchpeek, sys; sys.stdout.write(getattr(torchpeek, '__version__', '?'))"],
-  };
+export function versionCheckCommandLine(interpreter: Interpreter): { command: string; args: string[] } {
+  return { command: interpreter.command, args: [...interpreter.args, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"] };
 }
 
-export interface InstallSources {
-  /** A wheel shipped inside the .vsix (client/bundled/*.whl). */
-  bundledWheel?: string;
-  /** A checkout of the repository (development installs of the extension). */
-  repoPath?: string;
-}
+export const MIN_SERVER_PYTHON: [number, number] = [3, 10];
 
-/** `pip install` the best torchpeek source we have; the PyPI name is the last resort. */
-export function pipInstallCommandLine(interpreter: Interpreter, sources: InstallSources): { command: string; args: string[]; target: string } {
-  const target = sources.bundledWheel ?? sources.repoPath ?? "torchpeek";
-  const args = [...interpreter.args, "-m", "pip", "install", "--upgrade"];
-  if (!sources.bundledWheel && sources.repoPath) {
-    args.push("-e");
+/** Whether `major.minor` (as printed by the version check) can run the server. */
+export function canRunServer(version: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(version.trim());
+  if (!match) {
+    return false;
   }
-  args.push(target);
-  return { command: interpreter.command, args, target };
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > MIN_SERVER_PYTHON[0] || (major === MIN_SERVER_PYTHON[0] && minor >= MIN_SERVER_PYTHON[1]);
+}
+
+/**
+ * Interpreters to try for the server, best first: the user's (it also runs the
+ * worker), then `python3`/`python` from PATH. Duplicates are dropped.
+ */
+export function serverCandidates(user: Interpreter, platform: string = process.platform): Interpreter[] {
+  const fallbacks: Interpreter[] = [defaultPython(platform), "python3", "python"].map((command) => ({ command, args: [], source: "default" }));
+  const seen = new Set<string>();
+  return [user, ...fallbacks].filter((candidate) => {
+    const key = [candidate.command, ...candidate.args].join("\0");
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
 }

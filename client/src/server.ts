@@ -1,13 +1,13 @@
 /**
- * Owns the language client: finds the interpreter, checks that torchpeek is
- * importable there (offering to install it), starts `python -m torchpeek serve`
- * over stdio, and restarts it when the interpreter, a torchpeek setting or
- * workspace trust changes. Restarts are serialized so that a burst of setting
- * changes cannot start two servers.
+ * Owns the language client: finds the user's interpreter (it runs the preview
+ * worker), picks a Python 3.10+ for the server, starts the server from the
+ * libraries bundled in the extension over stdio, and restarts it when the
+ * interpreter, a torchpeek setting or workspace trust changes. Nothing is
+ * installed into any interpreter. Restarts are serialized so that a burst of
+ * setting changes cannot start two servers.
  */
 
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -21,11 +21,12 @@ import {
 } from "vscode-languageclient/node";
 import {
   Interpreter,
+  canRunServer,
   describeInterpreter,
-  importCheckCommandLine,
-  pipInstallCommandLine,
   resolveInterpreter,
+  serverCandidates,
   serverCommandLine,
+  versionCheckCommandLine,
 } from "./python";
 import { interpreterFromPythonExtension } from "./pythonExtension";
 import { ServerSettings, buildServerSettings } from "./settings";
@@ -39,7 +40,7 @@ export const DOCUMENT_SELECTOR = [
   { notebook: "*", language: "python" },
 ];
 
-type CheckResult = { ok: true; version: string } | { ok: false; missingInterpreter: boolean; message: string };
+type ServerPython = { ok: true; interpreter: Interpreter; version: string } | { ok: false; missingInterpreter: boolean; message: string };
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -101,20 +102,21 @@ export class ServerManager implements vscode.Disposable {
       home: os.homedir(),
       env: process.env,
     });
-    this.output.info(`interpreter: ${describeInterpreter(this.interpreter)}`);
-    const check = await this.checkImportable(this.interpreter);
-    if (!check.ok) {
-      this.status.update({ state: check.missingInterpreter ? "error" : "missing", detail: check.message });
-      this.output.error(check.message);
-      void this.offerFix(check);
+    this.output.info(`preview worker interpreter: ${describeInterpreter(this.interpreter)}`);
+    const server = await this.findServerPython(this.interpreter);
+    if (!server.ok) {
+      this.status.update({ state: server.missingInterpreter ? "error" : "missing", detail: server.message });
+      this.output.error(server.message);
+      void this.offerFix(server);
       return;
     }
-    this.output.info(`torchpeek ${check.version} found`);
-    await this.startClient(this.interpreter);
+    this.output.info(`server: Python ${server.version} at ${describeInterpreter(server.interpreter)}, bundled libraries`);
+    await this.startClient(server.interpreter);
   }
 
   private async startClient(interpreter: Interpreter): Promise<void> {
-    const { command, args } = serverCommandLine(interpreter);
+    const launcher = path.join(this.context.extensionPath, "client", "launcher", "serve.py");
+    const { command, args } = serverCommandLine(interpreter, launcher);
     const serverOptions: ServerOptions = {
       command,
       args,
@@ -175,77 +177,41 @@ export class ServerManager implements vscode.Disposable {
     }
   }
 
-  private checkImportable(interpreter: Interpreter): Promise<CheckResult> {
-    const { command, args } = importCheckCommandLine(interpreter);
-    return new Promise((resolve) => {
-      execFile(command, args, { timeout: 30000 }, (err, stdout, stderr) => {
-        if (!err) {
-          resolve({ ok: true, version: stdout.trim() });
-          return;
+  /** The first candidate that runs and is Python 3.10+; the user's interpreter comes first. */
+  private async findServerPython(user: Interpreter): Promise<ServerPython> {
+    const tried: string[] = [];
+    let anyFound = false;
+    for (const candidate of serverCandidates(user)) {
+      const version = await this.pythonVersion(candidate);
+      if (version !== undefined) {
+        anyFound = true;
+        if (canRunServer(version)) {
+          return { ok: true, interpreter: candidate, version };
         }
-        const missingInterpreter = (err as NodeJS.ErrnoException).code === "ENOENT";
-        const message = missingInterpreter
-          ? `torchpeek: the Python interpreter '${command}' was not found.`
-          : `torchpeek is not importable with ${describeInterpreter(interpreter)}: ${lastLine(stderr) || err.message}`;
-        resolve({ ok: false, missingInterpreter, message });
-      });
+      }
+      tried.push(`${describeInterpreter(candidate)}: ${version ?? "not found"}`);
+    }
+    const message = `torchpeek needs Python 3.10 or newer to run its server (nothing is installed into it). Tried ${tried.join("; ")}.`;
+    return { ok: false, missingInterpreter: !anyFound, message };
+  }
+
+  private pythonVersion(interpreter: Interpreter): Promise<string | undefined> {
+    const { command, args } = versionCheckCommandLine(interpreter);
+    return new Promise((resolve) => {
+      execFile(command, args, { timeout: 30000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
     });
   }
 
-  private async offerFix(check: Extract<CheckResult, { ok: false }>): Promise<void> {
-    const install = "Install torchpeek";
+  private async offerFix(check: Extract<ServerPython, { ok: false }>): Promise<void> {
     const select = "Select Interpreter";
     const settings = "Open Settings";
-    const buttons = check.missingInterpreter ? [select, settings] : [install, select, settings];
-    const choice = await vscode.window.showErrorMessage(check.message, ...buttons);
-    if (choice === install) {
-      await this.install();
-    } else if (choice === select) {
+    const choice = await vscode.window.showErrorMessage(check.message, select, settings);
+    if (choice === select) {
       const hasPython = vscode.extensions.getExtension("ms-python.python") !== undefined;
       await vscode.commands.executeCommand(hasPython ? "python.setInterpreter" : "workbench.action.openSettings", "torchpeek.python");
     } else if (choice === settings) {
       await vscode.commands.executeCommand("workbench.action.openSettings", "torchpeek.python");
     }
-  }
-
-  /** `pip install` the bundled wheel (or the repository in development) into the interpreter, then restart. */
-  async install(): Promise<void> {
-    if (!this.interpreter) {
-      return;
-    }
-    const { command, args, target } = pipInstallCommandLine(this.interpreter, this.installSources());
-    this.output.info(`running: ${command} ${args.join(" ")}`);
-    this.output.show(true);
-    const ok = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Installing torchpeek from ${path.basename(target)}…` },
-      () =>
-        new Promise<boolean>((resolve) => {
-          execFile(command, args, { timeout: 10 * 60 * 1000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            this.output.info(stdout);
-            if (stderr) {
-              this.output.warn(stderr);
-            }
-            resolve(!err);
-          });
-        }),
-    );
-    if (ok) {
-      void vscode.window.showInformationMessage("torchpeek installed; starting the server.");
-      await this.restart("torchpeek installed");
-    } else {
-      const show = "Show Output";
-      if ((await vscode.window.showErrorMessage("Installing torchpeek failed.", show)) === show) {
-        this.output.show();
-      }
-    }
-  }
-
-  private installSources(): { bundledWheel?: string; repoPath?: string } {
-    const root = this.context.extensionPath;
-    const bundled = path.join(root, "client", "bundled");
-    const wheel = fs.existsSync(bundled) ? fs.readdirSync(bundled).find((f) => f.endsWith(".whl")) : undefined;
-    const isCheckout = fs.existsSync(path.join(root, "pyproject.toml")) && fs.existsSync(path.join(root, "server", "torchpeek"));
-    return { bundledWheel: wheel ? path.join(bundled, wheel) : undefined, repoPath: isCheckout ? root : undefined };
   }
 
   private fail(err: unknown): void {
@@ -263,8 +229,4 @@ export class ServerManager implements vscode.Disposable {
   dispose(): void {
     void this.doStop();
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split("\n").pop() ?? "";
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { defaultPython, pipInstallCommandLine, resolveInterpreter, serverCommandLine } from "../python";
+import { canRunServer, defaultPython, resolveInterpreter, serverCandidates, serverCommandLine } from "../python";
 
 describe("resolveInterpreter", () => {
   it("prefers the torchpeek.python setting over the Python extension", async () => {
@@ -31,7 +31,7 @@ describe("resolveInterpreter", () => {
   it("uses the Python extension's command line, arguments included", async () => {
     const got = await resolveInterpreter({ fromPythonExtension: async () => ["conda", "run", "-n", "ml", "python"] });
     assert.deepEqual(got, { command: "conda", args: ["run", "-n", "ml", "python"], source: "python-extension" });
-    assert.deepEqual(serverCommandLine(got).args, ["run", "-n", "ml", "python", "-m", "torchpeek", "serve"]);
+    assert.deepEqual(serverCommandLine(got, "/ext/client/launcher/serve.py").args, ["run", "-n", "ml", "python", "-I", "/ext/client/launcher/serve.py"]);
   });
 
   it("falls back to python3 when the Python extension is absent, empty or broken", async () => {
@@ -43,16 +43,25 @@ describe("resolveInterpreter", () => {
   });
 });
 
-describe("pipInstallCommandLine", () => {
-  const py = { command: "/v/bin/python", args: [], source: "setting" as const };
-  it("installs the bundled wheel first", () => {
-    const got = pipInstallCommandLine(py, { bundledWheel: "/ext/client/bundled/torchpeek-0.1.0-py3-none-any.whl", repoPath: "/repo" });
-    assert.deepEqual(got.args, ["-m", "pip", "install", "--upgrade", "/ext/client/bundled/torchpeek-0.1.0-py3-none-any.whl"]);
+describe("server interpreter", () => {
+  const user = { command: "/v/bin/python", args: [], source: "setting" as const };
+  it("runs the bundled launcher in isolated mode, never pip", () => {
+    const got = serverCommandLine(user, "/ext/client/launcher/serve.py");
+    assert.deepEqual(got, { command: "/v/bin/python", args: ["-I", "/ext/client/launcher/serve.py"] });
+    assert.ok(!got.args.includes("pip"));
   });
-  it("installs a repository checkout in editable mode", () => {
-    assert.deepEqual(pipInstallCommandLine(py, { repoPath: "/repo" }).args, ["-m", "pip", "install", "--upgrade", "-e", "/repo"]);
+  it("accepts Python 3.10 and newer only", () => {
+    for (const ok of ["3.10", "3.11", "3.13", "4.0"]) {
+      assert.equal(canRunServer(ok), true, ok);
+    }
+    for (const bad of ["3.9", "2.7", "", "garbage"]) {
+      assert.equal(canRunServer(bad), false, bad);
+    }
   });
-  it("falls back to the PyPI name", () => {
-    assert.equal(pipInstallCommandLine(py, {}).target, "torchpeek");
+  it("tries the user's interpreter first, then python3 and python from PATH", () => {
+    const got = serverCandidates(user, "linux").map((c) => c.command);
+    assert.deepEqual(got, ["/v/bin/python", "python3", "python"]);
+    const defaults = serverCandidates({ command: "python3", args: [], source: "default" }, "linux");
+    assert.deepEqual(defaults.map((c) => c.command), ["python3", "python"]);
   });
 });
