@@ -16,7 +16,7 @@ USER_STAMP := $(USER_VENV)/.torchpeek-user-env
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch is pinned in the test extra (torch==2.13.0): pip takes the CPU wheel, never a CUDA build
+	# torch is pinned in the test extra (torch==2.13.0); on CI machines the CPU wheel comes from a local wheel folder
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
