@@ -38,6 +38,10 @@ export function statusView(status: StatusParams): StatusView {
       return { text: "$(debug-stop) torchpeek", tooltip: `torchpeek: server stopped${detail}${click}`, severity: "warning" };
     case "error":
     default:
+      if (status.detail?.includes("torch is not installed")) {
+        // The worker's interpreter lacks torch; the detail carries the install command for this machine.
+        return { text: "$(error) torchpeek: no torch", tooltip: `torchpeek: shape previews need torch in the selected interpreter${detail}${click}`, severity: "error" };
+      }
       return { text: "$(error) torchpeek", tooltip: `torchpeek: error${detail}${click}`, severity: "error" };
   }
 }

@@ -1,14 +1,19 @@
 """VS Code 1.100 (code-server 4.100.3) in headless chromium, with the torchpeek .vsix installed.
 
-One driver run (vscode/drive.mjs) per module: it types a snippet prefix and
-accepts the suggestion, hovers a tensor, and runs "torchpeek: Insert Snippet"
-from the command palette. Screenshots land in tests/editors/artifacts/vscode-*.png.
+One driver run (vscode/drive.mjs) per module. It starts from a profile whose
+``python3`` on PATH is a venv without torch or torchpeek: the server must start
+from the libraries bundled in the .vsix, and the status bar and the hover must
+explain the missing torch. Then ``torchpeek.python`` points at the repo's venv
+and the driver types a snippet prefix and accepts the suggestion, hovers a
+tensor, and runs "torchpeek: Insert Snippet" from the command palette. Screenshots land in tests/editors/artifacts/vscode-*.png.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import venv
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +41,21 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with neither torch nor torchpeek, first on PATH as ``python3`` and ``python``."""
+    root = tmp_path_factory.mktemp("bare-python")
+    venv.create(root / "venv", with_pip=False)
+    bin_dir = root / "path"
+    bin_dir.mkdir()
+    for name in ("python3", "python"):
+        (bin_dir / name).symlink_to(root / "venv" / "bin" / "python")
+    return bin_dir
+
+
+@pytest.fixture(scope="module")
 def vscode(
     python: Path,
+    bare_python: Path,
     expect: dict[str, Any],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> EditorRun:
@@ -62,7 +80,7 @@ def vscode(
         "fixture": str(EDITORS_DIR / "fixtures" / "demo.py"),
         "notebookFixture": str(EDITORS_DIR / "fixtures" / "demo.ipynb"),
         "chromium": str(CHROMIUM),
-        "pythonWithoutTorchpeek": "/usr/bin/python3",
+        "pathPrepend": str(bare_python),
         "hoverTimeoutMs": HOVER_TIMEOUT_MS,
     }
     argv = [str(node), str(EDITORS_DIR / "vscode" / "drive.mjs")]
@@ -109,5 +127,14 @@ def test_vscode_notebook_cells(vscode: EditorRun) -> None:
     assert_steps(vscode, "notebook")
 
 
-def test_vscode_offers_install_when_torchpeek_is_missing(vscode: EditorRun) -> None:
-    assert_steps(vscode, "interpreter without torchpeek")
+def test_vscode_bare_python_explains_missing_torch(vscode: EditorRun, bare_python: Path) -> None:
+    assert_steps(vscode, "bare python3: server from bundled libs")
+    # The server ran from the bundled libraries: nothing was installed into python3.
+    probe = "import importlib.util as u; print([m for m in ('torchpeek', 'pygls', 'torch') if u.find_spec(m)])"
+    found = subprocess.run(
+        [str(bare_python / "python3"), "-I", "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]", found.stdout

@@ -11,6 +11,12 @@ describe("statusView", () => {
     assert.match(statusView({ state: "error", detail: "boom" }).tooltip, /boom/);
     assert.equal(statusView({ state: "disabled" }).severity, "warning");
   });
+  it("says when the worker's interpreter has no torch, with the install command in the tooltip", () => {
+    const detail = "torch is not installed in /v/bin/python (No module named 'torch'). Install it with: /v/bin/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu";
+    const view = statusView({ state: "error", detail });
+    assert.match(view.text, /no torch/);
+    assert.match(view.tooltip, /--index-url https:\/\/download\.pytorch\.org\/whl\/cpu/);
+  });
 });
 
 describe("doctor", () => {

@@ -143,7 +143,7 @@ writeFileSync(
   path.join(dirs.userData, "User", "settings.json"),
   JSON.stringify(
     {
-      "torchpeek.python": cfg.python,
+      // No torchpeek.python: the extension starts from `python3` on PATH, a bare venv.
       "torchpeek.trace.server": "messages",
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
@@ -170,6 +170,8 @@ if (cfg.notebookFixture) copyFileSync(cfg.notebookFixture, notebookFile);
 
 const env = {
   ...process.env,
+  // `python3` on PATH is a venv with neither torch nor torchpeek.
+  PATH: `${cfg.pathPrepend}${path.delimiter}${process.env.PATH ?? ""}`,
   XDG_CONFIG_HOME: dirs.xdgConfig,
   XDG_DATA_HOME: dirs.xdgData,
   XDG_CACHE_HOME: dirs.xdgCache,
@@ -228,6 +230,48 @@ async function main() {
   }, { fatal: true });
 
   const status = page.locator('[id="torchpeek.status"], .statusbar-item:has-text("torchpeek")').first();
+  const hover = page.locator(".monaco-hover:not(.hidden)");
+  /** Hovers the line of demo.py holding `text` until the hover satisfies `accept`. */
+  async function hoverUntil(text, accept, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      await page.keyboard.press("Escape");
+      await gotoLineOf(page, demo, text);
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      try {
+        return await poll(
+          "a hover on demo.py",
+          async () => {
+            last = (await hover.first().textContent({ timeout: 1000 }).catch(() => "")) ?? "";
+            return accept(last) ? last : false;
+          },
+          8000,
+          300,
+        );
+      } catch {
+        // not yet: hover again
+      }
+    }
+    throw new Error(`no matching hover within ${timeoutMs} ms; last: ${last.slice(0, 300)}`);
+  }
+  const statusText = async () => ((await status.getAttribute("aria-label")) ?? "") + " " + ((await status.textContent()) ?? "");
+
+  await step("bare python3: server from bundled libs, missing torch explained", async () => {
+    await status.waitFor({ timeout: 60000 });
+    const label = await poll("the status bar to say torch is missing", async () => (/no torch/i.test(await statusText()) ? await statusText() : false), 120000);
+    const text = await hoverUntil(cfg.hoverText, (t) => t.includes("torch is not installed"), 60000);
+    if (!text.includes("-m pip install torch")) throw new Error(`hover without an install command: ${text}`);
+    await screenshot(page, "no-torch").then((f) => result.screenshots.push(f));
+    // Now point torchpeek.python at the venv with torch: previews must start working.
+    const settingsFile = path.join(dirs.workspace, ".vscode", "settings.json");
+    mkdirSync(path.dirname(settingsFile), { recursive: true });
+    writeFileSync(settingsFile, JSON.stringify({ "torchpeek.python": cfg.python }, null, 2));
+    await poll("the status bar to leave 'no torch'", async () => !/no torch/i.test(await statusText()), 60000);
+    return `${label.trim()} | ${text.slice(0, 200)}`;
+  }, { fatal: true });
+
   await step("server status in the status bar", async () => {
     await status.waitFor({ timeout: 60000 });
     // The status item leaves "starting" once the client has initialized.
@@ -484,21 +528,6 @@ async function main() {
       1000,
     );
     await screenshot(page, "notebook-hover").then((f) => result.screenshots.push(f));
-    return text;
-  });
-
-  await step("interpreter without torchpeek: install prompt, then restart", async () => {
-    // Point torchpeek.python at an interpreter that lacks torchpeek: the settings
-    // change restarts the server and the extension must say so, with an install button.
-    const settingsFile = path.join(dirs.workspace, ".vscode", "settings.json");
-    mkdirSync(path.dirname(settingsFile), { recursive: true });
-    writeFileSync(settingsFile, JSON.stringify({ "torchpeek.python": cfg.pythonWithoutTorchpeek }, null, 2));
-    const text = await notification(page, /not importable/, 60000);
-    await poll("the Install torchpeek button", () => page.locator(".notifications-toasts .monaco-button", { hasText: "Install torchpeek" }).count(), 10000);
-    await poll("the status bar to say not installed", async () => /not installed/.test((await status.textContent()) ?? ""), 10000);
-    await screenshot(page, "install-prompt").then((f) => result.screenshots.push(f));
-    writeFileSync(settingsFile, "{}\n");
-    await poll("the server to come back", async () => !/not installed|starting/.test((await status.textContent()) ?? ""), 60000);
     return text;
   });
 
