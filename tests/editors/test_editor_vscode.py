@@ -11,6 +11,7 @@ tensor, and runs "torchpeek: Insert Snippet" from the command palette. Screensho
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import venv
@@ -42,14 +43,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv with neither torch nor torchpeek, first on PATH as ``python3`` and ``python``."""
-    root = tmp_path_factory.mktemp("bare-python")
-    venv.create(root / "venv", with_pip=False)
-    bin_dir = root / "path"
-    bin_dir.mkdir()
-    for name in ("python3", "python"):
-        (bin_dir / name).symlink_to(root / "venv" / "bin" / "python")
-    return bin_dir
+    """The bin folder of a venv with neither torch nor torchpeek (``python3`` and ``python``)."""
+    env = tmp_path_factory.mktemp("bare-python") / "venv"
+    venv.create(env, with_pip=False)
+    return env / "bin"
 
 
 @pytest.fixture(scope="module")
@@ -129,12 +126,13 @@ def test_vscode_notebook_cells(vscode: EditorRun) -> None:
 
 def test_vscode_bare_python_explains_missing_torch(vscode: EditorRun, bare_python: Path) -> None:
     assert_steps(vscode, "bare python3: server from bundled libs")
+    hover = next(s for s in vscode.result["steps"] if s["name"].startswith("bare python3"))
+    named = re.search(r"torch is not installed in (\S+) ", str(hover.get("detail", "")))
+    assert named is not None, hover
+    assert Path(named.group(1)).parent == bare_python, named.group(1)
     # The server ran from the bundled libraries: nothing was installed into python3.
     probe = "import importlib.util as u; print([m for m in ('torchpeek', 'pygls', 'torch') if u.find_spec(m)])"
     found = subprocess.run(
-        [str(bare_python / "python3"), "-I", "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
+        [str(bare_python / "python3"), "-c", probe], capture_output=True, text=True, check=True
     )
     assert found.stdout.strip() == "[]", found.stdout

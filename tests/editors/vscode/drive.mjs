@@ -170,8 +170,10 @@ if (cfg.notebookFixture) copyFileSync(cfg.notebookFixture, notebookFile);
 
 const env = {
   ...process.env,
-  // `python3` on PATH is a venv with neither torch nor torchpeek.
+  // `python3` on PATH is a venv with neither torch nor torchpeek. VSCODE_CLI=1 keeps this
+  // PATH: otherwise the server replaces it with the login shell's (pyenv, ~/.local, ...).
   PATH: `${cfg.pathPrepend}${path.delimiter}${process.env.PATH ?? ""}`,
+  VSCODE_CLI: "1",
   XDG_CONFIG_HOME: dirs.xdgConfig,
   XDG_DATA_HOME: dirs.xdgData,
   XDG_CACHE_HOME: dirs.xdgCache,
@@ -269,7 +271,7 @@ async function main() {
     mkdirSync(path.dirname(settingsFile), { recursive: true });
     writeFileSync(settingsFile, JSON.stringify({ "torchpeek.python": cfg.python }, null, 2));
     await poll("the status bar to leave 'no torch'", async () => !/no torch/i.test(await statusText()), 60000);
-    return `${label.trim()} | ${text.slice(0, 200)}`;
+    return `${label.trim()} | ${text.slice(0, 400)}`;
   }, { fatal: true });
 
   await step("server status in the status bar", async () => {
