@@ -20,16 +20,22 @@ along. Two pieces of that state matter:
 ``settle_child`` makes the swap happen once, in the fresh child while it has a
 single thread, before any user code runs; afterwards every thread finds a valid
 pool.
+
+CUDA itself must stay uninitialised in the parent: a driver initialised before
+``fork`` is unusable in the children. The worker asks whether a GPU exists
+through NVML (``PYTORCH_NVML_BASED_CUDA_CHECK``), which leaves the driver alone.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
 def prepare_parent(torch: Any) -> None:
-    """Pin torch to one intra-op thread before the worker forks its first child."""
+    """Pin torch to one intra-op thread, and keep CUDA uninitialised, before the first fork."""
     torch.set_num_threads(1)
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
 
 
 def settle_child() -> None:
