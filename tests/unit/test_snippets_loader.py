@@ -17,7 +17,9 @@ def test_later_source_overrides_earlier_by_id(snippet_data: Path) -> None:
     assert shared.title == "User override"
     assert shared.prefixes == ("sh", "mine")
     assert db.snippets["only-builtin"].path.endswith("a.yaml")
-    assert not any(Path(p.path).parent.name == "user" and "duplicate" in p.message for p in db.problems)
+    assert not any(
+        Path(p.path).parent.name == "user" and "duplicate" in p.message for p in db.problems
+    )
 
 
 def test_override_keeps_the_position_of_the_first_definition(snippet_data: Path) -> None:
