@@ -270,18 +270,7 @@ class Instrumenter:
         covers = self.target is None and first <= self.line <= last
         if covers and self.line <= _header_end(statement):
             return self._at_header(statement)
-        self.scope.append(statement)
-        try:
-            for name in ("body", "orelse", "finalbody"):
-                inner = getattr(statement, name, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                    setattr(statement, name, self.block(inner))
-            for handler in getattr(statement, "handlers", []):
-                handler.body = self._handler(handler)
-            for case in getattr(statement, "cases", []):
-                case.body = self.block(case.body)
-        finally:
-            self.scope.pop()
+        self._recurse_bodies(statement)
         names = tuple(statement_targets(statement))
         if names and len(self.sites) < MAX_RECORDED:
             self.sites.append(Site(last, names, loop=self._loop()))
@@ -323,12 +312,17 @@ class Instrumenter:
         return [before], [_probe(self._mark_target(statement, "after-read"), self.line)]
 
     def _recurse_bodies(self, statement: ast.stmt) -> None:
+        """Instrument the statement lists nested in ``statement`` (bodies, handlers, cases)."""
         self.scope.append(statement)
         try:
             for name in ("body", "orelse", "finalbody"):
                 inner = getattr(statement, name, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     setattr(statement, name, self.block(inner))
+            for handler in getattr(statement, "handlers", []):
+                handler.body = self._handler(handler)
+            for case in getattr(statement, "cases", []):
+                case.body = self.block(case.body)
         finally:
             self.scope.pop()
 
