@@ -59,6 +59,7 @@ class TorchpeekServer(LanguageServer):
         self.client_locale = "en"
         self.client_name = ""  # clientInfo.name from initialize; completion adapts to Neovim
         self.snippets = SnippetState()
+        self.shape_errors: set[str] = set()  # documents with a published shape error
         self._loading: asyncio.Task[Database] | None = None
         # features.hover sets how worker state reaches the client (notification, progress)
         self.status_reporter: Callable[[str, str, bool], None] = lambda state, detail, sim: None

@@ -39,6 +39,18 @@ class PreviewSettings:
     memory_mb: int = 4096
 
 
+HINT_KINDS = ("tensor", "tensors", "module")
+
+
+@dataclass(frozen=True)
+class InlayHintSettings:
+    """Which evaluated values show inline after an assignment, and how many per document."""
+
+    enabled: bool = True
+    kinds: tuple[str, ...] = ("tensor", "tensors")
+    max_per_document: int = 500
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a client may configure."""
@@ -46,6 +58,8 @@ class Settings:
     python: str = field(default_factory=lambda: sys.executable)
     snippet_paths: tuple[str, ...] = ()
     preview: PreviewSettings = PreviewSettings()
+    inlay_hints: InlayHintSettings = InlayHintSettings()
+    diagnostics_enabled: bool = True
     simulated_gpu: SimulatedGpu = SimulatedGpu()
     locale: str = "auto"
 
@@ -63,11 +77,18 @@ def _pick(options: dict[str, Any], key: str, kind: type, warnings: list[str]) ->
     return value
 
 
+def _section(raw: Any, name: str, warnings: list[str]) -> dict[str, Any] | None:
+    """A nested settings object, or None (with a warning unless it is absent)."""
+    if isinstance(raw, dict):
+        return raw
+    if raw is not None:
+        warnings.append(f"torchpeek.{name}: expected an object, got {raw!r}")
+    return None
+
+
 def _parse_preview(raw: Any, warnings: list[str]) -> PreviewSettings:
     base = PreviewSettings()
-    if not isinstance(raw, dict):
-        if raw is not None:
-            warnings.append(f"torchpeek.preview: expected an object, got {raw!r}")
+    if (raw := _section(raw, "preview", warnings)) is None:
         return base
     enabled = _pick(raw, "enabled", bool, warnings)
     timeout = _pick(raw, "timeoutMs", int, warnings)
@@ -84,6 +105,37 @@ def _parse_preview(raw: Any, warnings: list[str]) -> PreviewSettings:
         timeout_ms=timeout or base.timeout_ms,
         memory_mb=memory or base.memory_mb,
     )
+
+
+def _parse_inlay_hints(raw: Any, warnings: list[str]) -> InlayHintSettings:
+    base = InlayHintSettings()
+    if (raw := _section(raw, "inlayHints", warnings)) is None:
+        return base
+    enabled = _pick(raw, "enabled", bool, warnings)
+    most = _pick(raw, "maxPerDocument", int, warnings)
+    if most is not None and not 0 <= most <= 100_000:
+        warnings.append(f"torchpeek.inlayHints.maxPerDocument: {most} is outside 0..100000")
+        most = None
+    kinds = raw.get("kinds")
+    chosen = base.kinds
+    if isinstance(kinds, list) and all(k in HINT_KINDS for k in kinds):
+        chosen = tuple(kinds)
+    elif kinds is not None:
+        warnings.append(
+            f"torchpeek.inlayHints.kinds: expected a list of {', '.join(HINT_KINDS)}, got {kinds!r}"
+        )
+    return InlayHintSettings(
+        enabled=base.enabled if enabled is None else enabled,
+        kinds=chosen,
+        max_per_document=base.max_per_document if most is None else most,
+    )
+
+
+def _parse_diagnostics(raw: Any, base: bool, warnings: list[str]) -> bool:
+    if (raw := _section(raw, "diagnostics", warnings)) is None:
+        return base
+    enabled = _pick(raw, "enabled", bool, warnings)
+    return base if enabled is None else bool(enabled)
 
 
 def _parse_gpu(raw: Any, warnings: list[str]) -> SimulatedGpu:
@@ -141,5 +193,13 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         if "simulatedGpu" in raw
         else base.simulated_gpu,
         locale=locale or base.locale,
+        inlay_hints=_parse_inlay_hints(raw.get("inlayHints"), warnings)
+        if "inlayHints" in raw
+        else base.inlay_hints,
+        diagnostics_enabled=_parse_diagnostics(
+            raw.get("diagnostics"), base.diagnostics_enabled, warnings
+        )
+        if "diagnostics" in raw
+        else base.diagnostics_enabled,
     )
     return settings, warnings

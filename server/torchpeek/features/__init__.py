@@ -10,7 +10,27 @@ if TYPE_CHECKING:
 
 def register_all(server: TorchpeekServer) -> None:
     """Register every feature's handlers on ``server``."""
-    from ..features import commands, completion, diagnostics, hover, lifecycle, watch
+    from ..features import (
+        commands,
+        completion,
+        diagnostics,
+        document_traces,
+        hover,
+        inlay_hints,
+        lifecycle,
+        shape_errors,
+        watch,
+    )
 
-    for module in (lifecycle, completion, hover, commands, diagnostics, watch):
+    for module in (
+        lifecycle,
+        completion,
+        hover,
+        commands,
+        diagnostics,
+        watch,
+        document_traces,
+        inlay_hints,
+        shape_errors,
+    ):
         module.register(server)

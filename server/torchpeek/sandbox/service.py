@@ -22,6 +22,7 @@ from ..sandbox.markdown import MAX_HOVER, code
 from ..sandbox.present import error_markdown, hover_markdown, value_line
 from ..sandbox.program import PreviewProgram, build_program
 from ..sandbox.project import RecordedValues, project_paths
+from ..sandbox.traces import BackgroundTraces, Trace
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -51,20 +52,30 @@ class PreviewService:
         self.snippets_to_warm: list[Snippet] = []
         self.recorded = RecordedValues()
         self.needs_real: set[str] = set()
+        self.traces = BackgroundTraces(
+            lambda request: self.client.request(request),
+            lambda quiet: self.wait_idle(quiet, snippets_too=False),
+        )
+        self.traces.listeners.append(self._keep_trace)
 
     # -- lifecycle ------------------------------------------------------------
     def _new_client(self, python: str) -> WorkerClient:
         return WorkerClient(python, self._on_state, idle=self.wait_idle)
 
-    async def wait_idle(self, quiet: float = IDLE_QUIET_S) -> None:
+    async def wait_idle(self, quiet: float = IDLE_QUIET_S, snippets_too: bool = True) -> None:
         """Return once no user preview has been asked for in ``quiet`` seconds.
 
         Background work (live snippet previews, warming the spare worker) waits
         for this, so it never competes with the hovers a user is waiting for.
+        Document traces pass ``snippets_too=False``: they go ahead of snippet previews.
         """
         while True:
             gap = time.monotonic() - self.last_user_request
-            busy = any(not task.done() for task in self.inflight.values())
+            busy = any(
+                not task.done()
+                for uri, task in self.inflight.items()
+                if snippets_too or not uri.startswith("snippet:")
+            )
             if gap >= quiet and not busy:
                 return
             await asyncio.sleep(max(0.05, quiet - gap))
@@ -83,6 +94,7 @@ class PreviewService:
             )
 
     async def stop(self) -> None:
+        await self.traces.stop()
         await self.client.stop()
 
     def configure(self, settings: Settings) -> None:
@@ -208,6 +220,7 @@ class PreviewService:
         if recorded is not None and key not in self.cache:
             return program, recorded
         self.last_user_request = time.monotonic()
+        self.traces.yield_to_user()
         try:
             result = await self.run_program(key, program, filename, folders)
         finally:
@@ -216,6 +229,17 @@ class PreviewService:
         result.pop("recorded", None)  # kept once per version, not in every cached result
         result.pop("recorded_loops", None)
         return program, result
+
+    def trace_document(
+        self, uri: str, version: int | None, source: str, filename: str, folders: tuple[str, ...]
+    ) -> Trace:
+        """Trace this version of the whole document in the background (hints, diagnostics)."""
+        program = PreviewProgram(source, -1, "", 0, 0, 0)
+        return self.traces.schedule(uri, version, self._request(program, filename, folders))
+
+    def _keep_trace(self, trace: Trace, result: dict[str, Any]) -> None:
+        """A trace's values answer later hovers of the same version without a new run."""
+        self.recorded.keep(trace.uri, trace.version, result)
 
     def as_json(
         self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0

@@ -33,6 +33,9 @@ MAX_ROWS = 4000
 # steps gives way to the real CPU after this share of the time limit.
 FAKE_SHARE = 0.35
 MAX_RECORDED_BYTES = 1 << 20
+# A whole-file trace keeps what it recorded when its last run reaches this share
+# of the limit (a long training loop), instead of being killed with nothing.
+TRACE_SHARE = 0.5
 
 
 @dataclass
@@ -191,6 +194,8 @@ class Run:
             return self._answer(error, how)
 
     def _out_of_time(self) -> dict[str, Any]:
+        if self.request.line < 0 and self.mode == self.request.modes[-1]:
+            return {**self._trace(None), "stopped": "time"}
         why = "the shape-only run was slower than running on the CPU"
         return {"ok": False, "mode": self.mode, "error": {"type": "OutOfTime", "summary": why}}
 
@@ -320,6 +325,8 @@ def run_phase(request: PreviewRequest, mode: str, program: Program | None = None
     run = Run(request, mode, program)
     if mode == "meta" and len(request.modes) > 1:
         run.budget(request.limits.timeout_ms / 1000 * FAKE_SHARE)
+    elif request.line < 0:
+        run.budget(request.limits.timeout_ms / 1000 * TRACE_SHARE)
     result = run.execute()
     result["run_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
