@@ -35,9 +35,11 @@ async def test_sequential_call_lists_each_layer(client: LanguageClient) -> None:
         "out = body(torch.randn(5, 3, 32, 32))\n"
     )
     text = await hover_word(client, code, "out") or ""
-    assert "| layer | output |" in text
-    assert "`torch.Size([5, 8, 30, 30])`" in text and "`torch.Size([5, 7200])`" in text
-    assert text.index("Conv2d") < text.index("Flatten") < text.index("Linear")
+    lines = [line.split("  ") for line in text.splitlines()]
+    rows = {row[0]: [cell.strip() for cell in row[1:] if cell.strip()] for row in lines}
+    assert rows["body.0"] == ["Conv2d 3→8 k3", "[5, 8, 30, 30]"]
+    assert rows["body.2"] == ["Flatten 1..", "[5, 7200]"]
+    assert text.index("Conv2d") < text.index("Flatten") < text.index("Linear 7200→2")
 
 
 async def test_tuple_shows_each_element(client: LanguageClient) -> None:

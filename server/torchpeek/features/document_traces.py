@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
     from ..sandbox.traces import Trace
 
+# Larger documents are generated or data, not code worth tracing on every edit.
+MAX_TRACE_CHARS = 1_000_000
+
 
 def wants_trace(ls: TorchpeekServer, doc: TextDocument) -> bool:
     """Python files (not notebook cells) while previews and a trace consumer are on."""
@@ -31,6 +34,7 @@ def wants_trace(ls: TorchpeekServer, doc: TextDocument) -> bool:
         and (settings.inlay_hints.enabled or settings.diagnostics_enabled)
         and is_python_document(doc)
         and not doc.uri.startswith("vscode-notebook-cell")
+        and len(doc.source) <= MAX_TRACE_CHARS
     )
 
 

@@ -15,6 +15,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from ..features.completion import is_python_document
+from ..sandbox.plain import markdown_to_plain
 from ..server import TorchpeekServer
 
 if TYPE_CHECKING:
@@ -59,6 +60,15 @@ def _status_reporter(ls: TorchpeekServer) -> Any:
             )
 
     return report
+
+
+def hover_content(ls: TorchpeekServer, markdown: str) -> types.MarkupContent:
+    """Markdown for clients that announce it, else the same text as plain text."""
+    hover = ls.client_capabilities.text_document and ls.client_capabilities.text_document.hover
+    formats = (hover.content_format if hover else None) or []
+    if types.MarkupKind.Markdown in formats:
+        return types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown)
+    return types.MarkupContent(kind=types.MarkupKind.PlainText, value=markdown_to_plain(markdown))
 
 
 def _disabled_hover(ls: TorchpeekServer) -> types.Hover:
@@ -111,9 +121,7 @@ def register(server: TorchpeekServer) -> None:
             return None
         line = program.line
         return types.Hover(
-            contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=ls.preview.markdown(program, outcome, offset)
-            ),
+            contents=hover_content(ls, ls.preview.markdown(program, outcome, offset)),
             range=types.Range(
                 start=types.Position(line=line, character=program.start),
                 end=types.Position(line=line, character=program.end),

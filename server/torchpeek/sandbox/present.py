@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .markdown import cap, code, words
+from .layer_list import layer_lines
+from .markdown import cap, code, visible, words
 
 PROSE = re.compile(r"[A-Za-z0-9 ,;:·()'=+\-]*")
+MAX_LAYER_ROWS = 4000
 MODE_TEXT = {
     "meta": "shape-only run on fake (meta) tensors, no memory used",
     "real": "ran on the real CPU (the code needs actual values)",
@@ -127,13 +129,9 @@ def _items(value: dict[str, Any], depth: int = 0) -> list[str]:
 
 
 def _layers(rows: list[Any]) -> list[str]:
-    table = ["| layer | output |", "|---|---|"]
-    for row in rows[:256]:
-        row = _dict(row)
-        name = f"{code(_str(row['name']), in_table=True)} " if row.get("name") else ""
-        layer, output = code(_str(row.get("layer")), True), code(_str(row.get("output")), True)
-        table.append(f"| {name}{layer} | {output} |")
-    return table
+    """The aligned layer list in a fence that nothing inside can close early."""
+    lines = layer_lines([_dict(row) for row in rows[:MAX_LAYER_ROWS]])
+    return ["```text", *(visible(line).replace("`", "'") for line in lines), "```"]
 
 
 def _simulated(value: dict[str, Any], gpu_simulated: bool) -> bool:

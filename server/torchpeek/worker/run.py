@@ -21,13 +21,15 @@ import torch
 from . import simcuda
 from .describe import describe, size_text
 from .entry import Unreachable, reach
+from .layers import short_layer
 from .program import Program
 from .protocol import PreviewRequest
 from .semantics import Notes, mirror_folder, package_of, preview_semantics
 from .trace import Capture, Captured, OutOfTime, Target, Tracer
 
 RESOURCE_ERRORS = (MemoryError,)
-MAX_LAYERS = 40
+# The hover collapses repeated blocks and cuts long lists with a "… N more" line.
+MAX_LAYERS = 400
 MAX_ROWS = 4000
 # Fake tensors cost more per operation than small real ones: a long loop of tiny
 # steps gives way to the real CPU after this share of the time limit.
@@ -66,7 +68,12 @@ class LayerLog:
             size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
         )
         self.rows.append(
-            {"name": self.names.get(id(module), ""), "layer": _layer_repr(module), "output": shape}
+            {
+                "name": self.names.get(id(module), ""),
+                "layer": _layer_repr(module),
+                "short": short_layer(module),
+                "output": shape,
+            }
         )
 
     def culprit(self) -> dict[str, Any] | None:
