@@ -13,6 +13,9 @@ Measured, all in one run:
   forked child that runs the preview (sampled from /proc while it runs);
 * a VGG16 forward previewed on hover against really running it on the CPU in a
   subprocess (wall time, and peak RSS from ``wait4``'s ``ru_maxrss``);
+* edit to inlay hints: after each edit of ``bench/sources/gpt.py``, the time
+  until ``textDocument/inlayHint`` answers with the evaluated shapes of the
+  new version (debounce and the background trace of the whole file included);
 * where the time goes: the same previews sent straight to a worker process
   (no LSP), with the worker's ``elapsed_ms`` (fork to result) and the child's
   ``run_ms`` (executing the program).
@@ -34,6 +37,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -297,6 +302,43 @@ async def matmul_run(session: Session, worker: int | None, runs: int) -> MatmulR
     return MatmulResult(series, before, after, first, peak, len(sampler.peak), sampler.samples)
 
 
+async def hints_series(session: Session, name: str, text: str, n: int) -> Series:
+    """Edit, then ask for inlay hints; the time until they hold the new version's shapes."""
+    uri = session.open(f"{name}.py", text)
+    series = Series()
+    everything = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=100_000, character=0)
+    )
+    params = types.InlayHintParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=everything
+    )
+    for i in range(n + 1):  # the first one (the first trace of the file) is a warm-up
+        started = now_ms()
+        session.replace(uri, f"{text}# edit {i}\n")
+        hints = await session.client.text_document_inlay_hint_async(params) or []
+        elapsed = now_ms() - started
+        series.last_text = f"{len(hints)} hints, e.g. {hints[-1].label if hints else '-'}"
+        if i and hints:
+            series.times.append(elapsed)
+    return series
+
+
+def hints_table(series: Series) -> str:
+    goal = median(series.times) <= 1000 if series.times else False
+    rows = [
+        [
+            "edit -> inlay hints ready, bench/sources/gpt.py",
+            str(len(series.times)),
+            fmt(median(series.times)),
+            fmt(p99(series.times)),
+            "<= 1000 ms",
+            verdict(goal),
+        ]
+    ]
+    headers = ["measurement", "n", "median ms", "p99 ms", "goal", "result"]
+    return table(headers, rows, f"Inlay hints ({series.last_text})")
+
+
 # -- subprocess baselines ------------------------------------------------------------------
 def cold_runs(python: str, runs: int) -> list[float]:
     times = []
@@ -415,6 +457,10 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"the preview worker did not become ready: {state} {session.statuses[-1:]}")
             return 1
         worker = find_worker(session.pid)
+        if args.hints_only:
+            print(hints_table(await hints_series(session, "gpt_hints", GPT, args.n_cnn)))
+            print(f"At the end: {load_line()}.")
+            return 0
         simple = await hover_series(session, "simple", SIMPLE, "x", args.n, True)
         cached = await hover_series(session, "cached", SIMPLE, "x", args.n, False)
         cnn = await hover_series(session, "cnn", CNN, "y", args.n_cnn, True)
@@ -426,6 +472,7 @@ async def main_async(args: argparse.Namespace) -> int:
         train = await hover_series(
             session, "train", TRAIN, "logits", args.n_cnn, True, position_of(TRAIN, TRAIN_POINT)
         )
+        hints = await hints_series(session, "gpt_hints", GPT, args.n_cnn)
     finally:
         await session.close()
 
@@ -579,6 +626,8 @@ async def main_async(args: argparse.Namespace) -> int:
         ],
     ]
     print()
+    print(hints_table(hints))
+    print()
     print(table(["target", "measured", "goal", "result"], targets, "Targets (informative only)"))
     print()
     print(
@@ -602,6 +651,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="few iterations (CI smoke)")
     parser.add_argument("--python", default=sys.executable, help="the worker's interpreter")
     parser.add_argument("-n", type=int, help="simple hovers per series (default 200)")
+    parser.add_argument(
+        "--hints-only", action="store_true", help="only the edit-to-inlay-hints series"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.n = args.n or (15 if quick else 200)
