@@ -236,13 +236,13 @@ class PreviewService:
         """Trace this version of the whole document in the background (hints, diagnostics)."""
         program = PreviewProgram(source, -1, "", 0, 0, 0)
         request = self._request(program, filename, folders)
-        if _real_cpu_first(self.traces.latest(uri)):
-            request["modes"] = ["real", "meta"]
+        request["modes"] = self._modes_for(uri)
         return self.traces.schedule(uri, version, request)
 
     def _keep_trace(self, trace: Trace, result: dict[str, Any]) -> None:
         """A trace's values answer later hovers of the same version without a new run."""
         self.recorded.keep(trace.uri, trace.version, result)
+        self._remember_mode(trace.uri, result)
 
     def as_json(
         self, program: PreviewProgram, result: dict[str, Any], line_offset: int = 0
@@ -368,19 +368,6 @@ def is_builtin(snippet: Snippet) -> bool:
     from ..snippets.loader import builtin_db_path
 
     return Path(snippet.path).resolve().is_relative_to(builtin_db_path().resolve())
-
-
-def _real_cpu_first(previous: Trace | None) -> bool:
-    """Whether the last trace of a document needed the real CPU (``.item()``, masks).
-
-    Its next versions start there, instead of paying for a shape-only run that
-    would give way to the real CPU anyway; a failure there still falls back.
-    """
-    if previous is None or not previous.done.done() or previous.done.cancelled():
-        return False
-    result = previous.done.result()
-    started_real = previous.request.get("modes", ["meta"])[0] == "real"
-    return result.get("mode") == "real" and (bool(result.get("fallback")) or started_real)
 
 
 def _gpu_json(settings: Settings) -> dict[str, Any]:
