@@ -10,6 +10,7 @@ the hover's full line for each name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 # How long a hint request waits for the trace of its version beyond the preview limit.
 WAIT_MARGIN_S = 2.0
+WARM_UP_WAIT_S = 60.0
 
 
 def refresh(ls: TorchpeekServer) -> None:
@@ -78,6 +80,14 @@ def hints_for(
     return hints
 
 
+async def _worker_warm(ls: TorchpeekServer) -> None:
+    """Wait (a bounded time) for the worker to import torch: the first hints of a session."""
+    ready = ls.preview.client.ready
+    if ready is not None and not ready.done():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(ready), WARM_UP_WAIT_S)
+
+
 def register(server: TorchpeekServer) -> None:
     """Register the inlay hint handler."""
 
@@ -91,6 +101,7 @@ def register(server: TorchpeekServer) -> None:
         doc = ls.workspace.get_text_document(params.text_document.uri)
         if document_traces.trace(ls, doc) is None:
             return None
+        await _worker_warm(ls)
         wait = ls.settings.preview.timeout_ms / 1000 + WAIT_MARGIN_S
         try:
             result = await asyncio.wait_for(ls.preview.traces.result(doc.uri, doc.version), wait)
