@@ -167,3 +167,29 @@ async def test_a_hover_is_not_delayed_by_a_running_trace(client: LanguageClient)
     assert found == {3: "‹[2, 3] f32›", 5: "‹[3] f32›"}
     assert client.refreshes  # type: ignore[attr-defined]
     close_doc(client, uri)
+
+
+async def test_settings_choose_kinds_limit_hints_and_turn_diagnostics_off(
+    client: LanguageClient,
+) -> None:
+    options = {"inlayHints": {"kinds": ["module", "tensor"], "maxPerDocument": 5}}
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"torchpeek": {**options, "diagnostics": {"enabled": False}}}
+        )
+    )
+    broken = CONVNET.replace(GOOD_FC, BROKEN_FC)
+    uri = open_file(client, "settings.py", broken)
+    found = await first_hints(client, uri)
+    assert found == {
+        line_of(broken, "x = F.relu(self.conv1(x))"): "‹[4, 32, 32, 32] f32›",
+        line_of(broken, "x = F.max_pool2d(x, 2)"): "‹[4, 32, 16, 16] f32›",
+        line_of(broken, "h = F.max_pool2d("): "‹[4, 64, 8, 8] f32›",
+        line_of(broken, "flat = h.flatten(1)"): "‹[4, 4096] f32›",
+        line_of(broken, "model = ConvNet()"): "‹ConvNet 39.9k params›",
+    }
+    assert uri not in client.diagnostics  # the run failed, but diagnostics are off
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"torchpeek": {"inlayHints": {}}})
+    )
+    close_doc(client, uri)

@@ -61,6 +61,8 @@ def hints_for(
     recorded = result.get("recorded") or {}
     hints: list[types.InlayHint] = []
     for key in sorted(recorded, key=int):
+        if len(hints) >= settings.max_per_document:
+            break
         row = int(key) - 1
         if not visible.start.line <= row <= visible.end.line or row >= len(doc.lines):
             continue
@@ -75,8 +77,6 @@ def hints_for(
         hints.append(
             types.InlayHint(position=position, label=text, padding_left=True, tooltip=tooltip)
         )
-        if len(hints) >= settings.max_per_document:
-            break
     return hints
 
 
