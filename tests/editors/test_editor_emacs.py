@@ -47,3 +47,7 @@ def test_emacs_completion(emacs: EditorRun) -> None:
 
 def test_emacs_hover(emacs: EditorRun) -> None:
     assert_steps(emacs, "hover")
+
+
+def test_emacs_inlay_hints(emacs: EditorRun) -> None:
+    assert_steps(emacs, "inlay hints")

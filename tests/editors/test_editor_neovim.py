@@ -1,7 +1,8 @@
 """Headless Neovim 0.7 (Debian's) against `python -m torchpeek serve`.
 
 One driver run (nvim/drive.lua) per module; each test checks its steps:
-completion and resolve, hover, and workspace/executeCommand with its applyEdit.
+completion and resolve, hover, workspace/executeCommand with its applyEdit, and
+the evaluated inlay hints (requested: Neovim 0.7 has no inlay-hint display).
 """
 
 from __future__ import annotations
@@ -58,3 +59,7 @@ def test_neovim_execute_command(neovim: EditorRun) -> None:
     assert_steps(
         neovim, "executeCommand torchpeek.listSnippets", "executeCommand torchpeek.insertSnippet"
     )
+
+
+def test_neovim_inlay_hints(neovim: EditorRun) -> None:
+    assert_steps(neovim, "inlay hints")

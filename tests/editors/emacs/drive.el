@@ -129,5 +129,28 @@
     (unless found (error "no torch.Size([ in the hover; last: %s" text))
     text))
 
+;; Debian's eglot 1.9 has no `eglot-inlay-hints-mode'; ask for the hints as a newer eglot does.
+(tp-step "inlay hints (textDocument/inlayHint)"
+  (eglot--signal-textDocument/didChange)
+  (let* ((deadline (+ (float-time) (/ (tp-get :hoverTimeoutMs) 1000.0)))
+         (want (concat (tp-get :hoverText) "  ‹[2, 3] f32›"))
+         (params (list :textDocument (eglot--TextDocumentIdentifier)
+                       :range (list :start (list :line 0 :character 0)
+                                    :end (list :line (count-lines (point-min) (point-max)) :character 0))))
+         labels found)
+    (while (and (not found) (< (float-time) deadline))
+      (setq labels nil)
+      (seq-doseq (hint (jsonrpc-request tp-server :textDocument/inlayHint params
+                                        :timeout (/ (tp-get :hoverTimeoutMs) 1000.0)))
+        (let ((line (plist-get (plist-get hint :position) :line)))
+          (push (concat (save-excursion (goto-char (point-min)) (forward-line line)
+                                        (string-trim (buffer-substring (point) (line-end-position))))
+                        "  " (plist-get hint :label))
+                labels)))
+      (if (member want labels) (setq found t) (sleep-for 0.5)))
+    (unless found (error "no %s among the hints: %S" want labels))
+    (format "%s (eglot-inlay-hints-mode %s)" (string-join (reverse labels) " | ")
+            (if (fboundp 'eglot-inlay-hints-mode) "available" "not in this eglot"))))
+
 (tp-finish (not tp-failed) tp-failed)
 ;;; drive.el ends here

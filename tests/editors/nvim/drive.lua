@@ -210,6 +210,31 @@ step("executeCommand torchpeek.insertSnippet (workspace/applyEdit)", function()
   return id
 end)
 
+step("inlay hints (textDocument/inlayHint)", function()
+  -- Neovim 0.7 draws no inlay hints; ask as a newer client does and check the labels.
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = { line = 0, character = 0 }, ["end"] = { line = last, character = 0 } },
+  }
+  local deadline = vim.loop.now() + cfg.hoverTimeoutMs
+  local labels = {}
+  while vim.loop.now() < deadline do
+    labels = {}
+    for _, hint in ipairs(request("textDocument/inlayHint", params, cfg.hoverTimeoutMs) or {}) do
+      local line = vim.api.nvim_buf_get_lines(bufnr, hint.position.line, hint.position.line + 1, false)[1]
+      table.insert(labels, vim.trim(line) .. "  " .. tostring(hint.label))
+    end
+    for _, label in ipairs(labels) do
+      if string.find(label, cfg.hoverText .. "  ‹[2, 3] f32›", 1, true) then
+        return table.concat(labels, " | ")
+      end
+    end
+    vim.wait(500)
+  end
+  error("no hint ‹[2, 3] f32› after '" .. cfg.hoverText .. "'; got: " .. table.concat(labels, " | "))
+end)
+
 result.ok = not failed
 client.stop()
 vim.wait(2000, function()
