@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from torchpeek.sandbox.traces import BackgroundTraces
@@ -63,3 +64,12 @@ async def test_a_hover_stops_the_running_trace_which_runs_again_after() -> None:
     assert worker.cancelled == 1 and len(worker.started) == 2
     assert seen == [7]
     await traces.stop()
+
+
+def test_the_worker_passes_a_trace_answer_and_refuses_an_empty_one() -> None:
+    from torchpeek.worker.messages import checked_result
+
+    trace = {"ok": True, "mode": "meta", "recorded": {"2": {"x": {"kind": "Tensor"}}}}
+    assert checked_result(json.dumps(trace).encode()) == trace
+    forged = checked_result(json.dumps({"ok": True, "mode": "meta"}).encode())
+    assert forged["ok"] is False and forged["error"]["type"] == "InternalError"

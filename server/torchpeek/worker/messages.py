@@ -65,6 +65,8 @@ def checked_result(data: bytes) -> dict[str, Any]:
     if not isinstance(result, dict) or not isinstance(result.get("ok"), bool):
         return failure("InternalError", "the preview sent a result of the wrong shape")
     part = result.get("value") if result["ok"] else result.get("error")
+    if result["ok"] and "value" not in result:
+        part = result.get("recorded")  # a whole-file trace (line -1) answers with what it recorded
     if not isinstance(part, dict):
         return failure("InternalError", "the preview sent a result of the wrong shape")
     for key in ("op", "id", "elapsed_ms", "cancelled"):
