@@ -35,7 +35,7 @@ async def test_sequential_call_lists_each_layer(client: LanguageClient) -> None:
         "out = body(torch.randn(5, 3, 32, 32))\n"
     )
     text = await hover_word(client, code, "out") or ""
-    lines = [line.split("  ") for line in text.splitlines()]
+    lines = [line[3:-1].split("  ") for line in text.splitlines() if line.startswith("- `")]
     rows = {row[0]: [cell.strip() for cell in row[1:] if cell.strip()] for row in lines}
     assert rows["body.0"] == ["Conv2d 3→8 k3", "[5, 8, 30, 30]"]
     assert rows["body.2"] == ["Flatten 1..", "[5, 7200]"]

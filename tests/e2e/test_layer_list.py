@@ -21,7 +21,7 @@ async def client(lsp_client: LanguageClient):
 async def test_resnet18_fits_a_narrow_popup(client: LanguageClient) -> None:
     text = await hover_word(client, RESNET, "out") or ""
     assert text.startswith("`out`: `torch.Size([2, 1000])")
-    block = text.split("```text\n", 1)[1].split("\n```", 1)[0].splitlines()
+    block = [line[3:-1] for line in text.splitlines() if line.startswith("- `")]
     cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in block]
     assert cells == [
         ["model.conv1", "Conv2d 3→64 k7 s2 p3", "[2, 64, 112, 112]"],

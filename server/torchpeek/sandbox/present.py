@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from .layer_list import layer_lines
-from .markdown import cap, code, visible, words
+from .markdown import cap, code, words
 
 PROSE = re.compile(r"[A-Za-z0-9 ,;:·()'=+\-]*")
 MAX_LAYER_ROWS = 4000
@@ -129,9 +129,9 @@ def _items(value: dict[str, Any], depth: int = 0) -> list[str]:
 
 
 def _layers(rows: list[Any]) -> list[str]:
-    """The aligned layer list in a fence that nothing inside can close early."""
+    """One list item per line of the layer list, each a code span nothing can break."""
     lines = layer_lines([_dict(row) for row in rows[:MAX_LAYER_ROWS]])
-    return ["```text", *(visible(line).replace("`", "'") for line in lines), "```"]
+    return [f"- {code(line)}" for line in lines]
 
 
 def _simulated(value: dict[str, Any], gpu_simulated: bool) -> bool:

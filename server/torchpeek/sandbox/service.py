@@ -33,6 +33,9 @@ CACHE_SIZE = 512
 CACHE_BYTES = 32 * 1024 * 1024
 CACHE_ENTRY_BYTES = 512 * 1024
 IDLE_QUIET_S = 1.0
+# Background traces keep off a worker that has just been restarted (it may have
+# been a trace's answer that broke the last one).
+RESTART_QUIET_S = 5.0
 
 
 class PreviewService:
@@ -51,10 +54,11 @@ class PreviewService:
         self.state = "starting"
         self.snippets_to_warm: list[Snippet] = []
         self.recorded = RecordedValues()
+        self.restarted_at = float("-inf")
         self.needs_real: set[str] = set()
         self.traces = BackgroundTraces(
             lambda request: self.client.request(request),
-            lambda quiet: self.wait_idle(quiet, snippets_too=False),
+            self._trace_idle,
         )
         self.traces.listeners.append(self._keep_trace)
 
@@ -79,6 +83,15 @@ class PreviewService:
             if gap >= quiet and not busy:
                 return
             await asyncio.sleep(max(0.05, quiet - gap))
+
+    async def _trace_idle(self, quiet: float) -> None:
+        """Idle for a background trace: no hover lately, and no worker restart just now."""
+        while True:
+            await self.wait_idle(quiet, snippets_too=False)
+            gap = time.monotonic() - self.restarted_at
+            if gap >= RESTART_QUIET_S:
+                return
+            await asyncio.sleep(RESTART_QUIET_S - gap)
 
     def adopt(self, settings: Settings) -> None:
         """Take the settings from ``initialize`` before the worker first starts."""
@@ -113,6 +126,8 @@ class PreviewService:
 
     def _on_state(self, state: str, info: dict[str, Any]) -> None:
         self.state = state
+        if state == "restarting":
+            self.restarted_at = time.monotonic()
         detail = info.get("detail") or info.get("error") or f"torch {info.get('torch')} ready"
         simulated = bool(info.get("torch")) and not info.get("real_gpu", False)
         self.notify(state, str(detail), simulated)
