@@ -191,7 +191,7 @@ def test_compile_is_eager_and_loader_workers_run_in_process() -> None:
     ],
 )
 def test_broken_code_below_the_line_is_blanked(source: str, line: int, kept: str) -> None:
-    repaired, blanked = repair(source, line)
+    repaired, _, blanked = repair(source, line)
     assert kept in repaired and blanked
     assert repaired.count("\n") == source.count("\n")
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
+from .missing import Missing
 from .objects import describe_training_object
 from .simcuda import reported_device
-from .trace import Missing
 
 MAX_ITEMS = 24
 MAX_REPR = 120

@@ -19,7 +19,6 @@ that the input was assumed.
 from __future__ import annotations
 
 import ast
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,18 +26,14 @@ from typing import Any
 
 import torch
 
+from .outline import Index, Unreachable, comment_call, eval_call_args, required_args
 from .shapes import annotation_input, layer_inputs, size_hints
 from .trace import Captured, Target, Tracer
 
-COMMENT = re.compile(r"#\s*torchpeek:\s*(?P<call>.+?)\s*$")
 MAX_TRIES = 8
 CONFIG_WORDS = ("config", "cfg", "args", "params", "settings", "hparams")
 SCALARS = {"int": "0", "float": "1.0", "bool": "False", "str": "''"}
 BUDGET_S = 2.5
-
-
-class Unreachable(Exception):
-    """Nothing could run the hovered line; the message says why and what to add."""
 
 
 @dataclass
@@ -48,95 +43,6 @@ class Attempt:
     run: Callable[[], Any]
     how: str
     assumed: bool = True
-
-
-def comment_call(lines: list[str], node: ast.stmt) -> ast.Call | None:
-    """The ``# torchpeek: name(...)`` comment above (or on) a ``def``/``class`` line."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    candidates = [lines[node.lineno - 1]] if node.lineno <= len(lines) else []
-    row = first - 2
-    while row >= 0 and lines[row].strip().startswith("#"):
-        candidates.append(lines[row])
-        row -= 1
-    for text in candidates:
-        match = COMMENT.search(text)
-        if match is None:
-            continue
-        try:
-            call = ast.parse(match.group("call"), mode="eval").body
-        except SyntaxError as error:
-            raise Unreachable(f"the `# torchpeek:` comment is not a call: {error.msg}") from error
-        if isinstance(call, ast.Call):
-            return call
-        raise Unreachable("the `# torchpeek:` comment must be a call such as `forward(x)`")
-    return None
-
-
-def _eval_call_args(call: ast.Call, namespace: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    """Evaluate a call's arguments in the module namespace."""
-    holder = ast.Call(ast.Name("__args__", ast.Load()), call.args, call.keywords)
-    expression = ast.fix_missing_locations(ast.Expression(holder))
-    scope = {**namespace, "__args__": lambda *a, **k: (list(a), k)}
-    result: tuple[list[Any], dict[str, Any]] = eval(
-        compile(expression, "<torchpeek comment>", "eval"), scope
-    )
-    return result
-
-
-class Index:
-    """The document's classes and functions, by name, from its syntax tree."""
-
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
-        self.tree = tree
-        self.lines = lines
-        self.classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
-        self.functions = {
-            n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
-
-    def method(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        node = self.classes.get(cls)
-        for item in node.body if node else []:
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == name:
-                return item
-        return None
-
-    def users_of(self, function: str) -> list[str]:
-        """Classes whose code calls ``function``, directly or through other functions."""
-        callers: set[str] = set()
-        names = {function}
-        for _ in range(3):  # a few levels of helpers calling helpers, models holding models
-            for owner, node in [*self.functions.items(), *self.classes.items()]:
-                if owner not in names and _calls_any(node, names):
-                    names.add(owner)
-                    if owner in self.classes:
-                        callers.add(owner)
-        return sorted(callers, key=lambda c: self.classes[c].lineno)
-
-    def construction_calls(self, name: str) -> list[ast.Call]:
-        """Every ``Name(...)`` call in the file, in order."""
-        calls = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                func = node.func
-                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-                if called == name:
-                    calls.append(node)
-        return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
-
-
-def _calls_any(node: ast.AST, names: set[str]) -> bool:
-    return any(
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names
-        for call in ast.walk(node)
-    )
-
-
-def _required(function: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool) -> list[ast.arg]:
-    args = [*function.args.posonlyargs, *function.args.args]
-    if skip_self and args:
-        args = args[1:]
-    return args[: len(args) - len(function.args.defaults)]
 
 
 def _instances(cls: type, namespace: dict[str, Any]) -> Iterator[tuple[Any, str]]:
@@ -172,7 +78,7 @@ class Reacher:
         calls = [comment] if comment is not None else self.index.construction_calls(name)
         for call in calls:
             try:
-                args, kwargs = _eval_call_args(call, self.namespace)
+                args, kwargs = eval_call_args(call, self.namespace)
             except Exception:  # noqa: BLE001 - arguments only exist where the call is
                 continue
             text = f"`{ast.unparse(call)}`"
@@ -196,7 +102,7 @@ class Reacher:
         if init is None:
             return None
         parts, values = [], []
-        for arg in _required(init, skip_self=True):
+        for arg in required_args(init, skip_self=True):
             kind = self.namespace.get(ast.unparse(arg.annotation)) if arg.annotation else None
             if not isinstance(kind, type) and arg.annotation is None:
                 kind = self._config_class(arg.arg)
@@ -247,10 +153,10 @@ class Reacher:
             return
         comment = comment_call(self.index.lines, node)
         if comment is not None:
-            args, kwargs = _eval_call_args(comment, self.namespace)
+            args, kwargs = eval_call_args(comment, self.namespace)
             yield args, kwargs, f"example input from the comment: `{ast.unparse(comment)}`"
             return
-        required = _required(node, skip_self=True)
+        required = required_args(node, skip_self=True)
         if not required:
             yield [], {}, f"called as `{method}()`"
             return
@@ -364,12 +270,12 @@ class Reacher:
             return
         comment = comment_call(self.index.lines, node)
         if comment is not None:
-            args, kwargs = _eval_call_args(comment, self.namespace)
+            args, kwargs = eval_call_args(comment, self.namespace)
             yield Attempt(
                 lambda: function(*args, **kwargs),
                 f"example input from the comment: `{ast.unparse(comment)}`",
             )
-        elif not _required(node, skip_self=False):
+        elif not required_args(node, skip_self=False):
             yield Attempt(function, f"called as `{name}()` with its default arguments")
 
 

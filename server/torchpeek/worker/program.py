@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .entry import Index
+from .outline import Index
 from .protocol import PreviewRequest
 from .trace import Site, Target, instrument
 
@@ -34,8 +34,10 @@ def _block_bounds(lines: list[str], row: int) -> tuple[int, int]:
     return start, end
 
 
-def repair(source: str, line: int) -> tuple[str, list[int]]:
-    """``source`` with broken code below ``line`` blanked out.
+def repair(
+    source: str, line: int, filename: str = "<document>"
+) -> tuple[str, ast.Module, list[int]]:
+    """``source`` with broken code below ``line`` blanked out, its tree, the blanked lines.
 
     ``line`` is 1-based; 0 repairs nothing; -1 (a trace of the whole file)
     blanks broken blocks anywhere.
@@ -44,8 +46,8 @@ def repair(source: str, line: int) -> tuple[str, list[int]]:
     blanked: list[int] = []
     for _ in range(MAX_REPAIRS):
         try:
-            ast.parse("".join(lines))
-            return "".join(lines), blanked
+            tree = ast.parse("".join(lines), filename)
+            return "".join(lines), tree, blanked
         except SyntaxError as error:
             bad = (error.lineno or len(lines)) - 1
             if line == 0 or (line > 0 and bad < line) or bad >= len(lines):
@@ -73,8 +75,8 @@ class Program:
 
     @classmethod
     def build(cls, request: PreviewRequest) -> Program:
-        source, blanked = repair(request.source, request.line)
-        code, sites, target = instrument(source, request.filename, request.line, request.expr)
+        source, tree, blanked = repair(request.source, request.line, request.filename)
+        code, sites, target = instrument(source, request.filename, request.line, request.expr, tree)
         return cls(code, sites, target, source.splitlines(), source, blanked)
 
     def fresh_sites(self) -> list[Site]:

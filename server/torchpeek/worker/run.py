@@ -281,7 +281,7 @@ class Run:
         rows = self.log.rows[self.mark : self.mark + MAX_LAYERS]
         if len(rows) >= 2 and target is not None and target.statement == "after":
             result["layers"] = rows
-        for module in self.tracer.missing_modules:
+        for module in self.tracer.missing.modules:
             self.notes.add(f"`{module}` is not installed here: a stand-in absorbs its uses")
         if self.notes.items:
             result["notes"] = self.notes.items
@@ -321,14 +321,10 @@ def _reached(target: Target, capture: Capture, how: str) -> dict[str, Any]:
     return reached
 
 
-def run_phase(request: PreviewRequest, mode: str, program: Program | None = None) -> dict[str, Any]:
-    """Execute the document once in ``mode`` ("meta" or "real") and describe ``expr``."""
+def run_phase(request: PreviewRequest, mode: str, program: Program) -> dict[str, Any]:
+    """Execute the compiled document once in ``mode`` ("meta" or "real") and describe ``expr``."""
     simcuda.PHASE.used_simulated_gpu = False
     started = time.perf_counter()
-    try:
-        program = program or Program.build(request)
-    except SyntaxError as error:
-        return {"ok": False, "mode": mode, "error": _error_info(error, request.filename, None)}
     run = Run(request, mode, program)
     if mode == "meta" and len(request.modes) > 1:
         run.budget(request.limits.timeout_ms / 1000 * FAKE_SHARE)

@@ -78,24 +78,16 @@ class Notes:
             self.items.append(text)
 
 
-def _compile(notes: Notes) -> Any:
-    def compile_eagerly(model: Any = None, **_: Any) -> Any:
-        notes.add("`torch.compile` returns the eager code in a preview")
-        if model is None:
-            return lambda fn: fn
-        return model
-
-    return compile_eagerly
-
-
 def _argparse_error(self: Any, message: str) -> None:
     raise SystemExit(f"argparse: {message} (a preview runs without command-line arguments)")
 
 
 def _eager(notes: Notes, name: str) -> Any:
+    """``name`` handing back what it was given (``@torch.compile(mode=...)`` included)."""
+
     def eager(obj: Any = None, *args: Any, **kwargs: Any) -> Any:
         notes.add(f"`{name}` returns the eager code in a preview")
-        return obj
+        return (lambda fn: fn) if obj is None else obj
 
     return eager
 
@@ -229,7 +221,7 @@ def preview_semantics(
         stack.enter_context(_swap(sys, "argv", [filename]))
         stack.enter_context(_swap(sys, "path", [*paths, *sys.path]))
         stack.enter_context(_swap(argparse.ArgumentParser, "error", _argparse_error))
-        stack.enter_context(_swap(torch, "compile", _compile(notes)))
+        stack.enter_context(_swap(torch, "compile", _eager(notes, "torch.compile")))
         stack.enter_context(_swap(torch.jit, "script", _eager(notes, "torch.jit.script")))
         stack.enter_context(_swap(torch.jit, "trace", _eager(notes, "torch.jit.trace")))
         stack.enter_context(_no_download(notes))

@@ -22,10 +22,12 @@ from __future__ import annotations
 import ast
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+
+from .missing import IMPORTS, StandIns, tolerant
 
 MAX_RECORDED = 2000
 PROBE = "__torchpeek__"
@@ -49,32 +51,6 @@ class Captured(BaseException):  # noqa: N818 - a control-flow signal, not an err
 
 class OutOfTime(BaseException):  # noqa: N818 - a control-flow signal, not an error
     """The run passed its time budget (the fake-tensor run gives way to the real CPU)."""
-
-
-class Missing:
-    """Stands in for a module the interpreter lacks: absorbs every use.
-
-    Attributes and items give stand-ins; a call gives back its first argument
-    (``tqdm(loader)`` iterates the loader), or a stand-in.
-    """
-
-    def __init__(self, module: str) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> Missing:
-        return self
-
-    def __getitem__(self, key: object) -> Missing:
-        return self
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        return args[0] if args else self
-
-    def __iter__(self) -> Iterator[object]:
-        return iter(())
-
-    def __repr__(self) -> str:
-        return f"<{self._module}: not installed in this interpreter>"
 
 
 @dataclass
@@ -157,12 +133,9 @@ def _target_roots(statement: ast.stmt) -> set[str]:
 
 def _root_name(expr: str) -> str:
     try:
-        node: ast.AST = ast.parse(expr, mode="eval").body
+        return _chain_root(ast.parse(expr, mode="eval").body)
     except SyntaxError:
         return ""
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _params(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -183,30 +156,6 @@ def _header_end(statement: ast.stmt) -> int:
 def _probe(site_id: int, line: int) -> ast.stmt:
     call = ast.Call(ast.Name(PROBE, ast.Load()), [ast.Constant(site_id)], [])
     return ast.Expr(call, lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
-
-
-IMPORTS = (ast.Import, ast.ImportFrom)
-
-
-def _tolerant(statement: ast.Import | ast.ImportFrom) -> ast.stmt:
-    """A module-level import that, if the module is missing, binds stand-ins instead of failing.
-
-    ``import wandb`` or ``from tqdm import tqdm`` missing from the interpreter
-    must not stop every hover below it; the stand-ins are noted in the hover.
-    """
-    if isinstance(statement, ast.ImportFrom) and statement.level:
-        return statement  # a sibling module that is missing is the user's real error
-    names = [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
-    if "*" in names:
-        return statement
-    handler = ast.parse(
-        f"try:\n    pass\nexcept ModuleNotFoundError as error:\n    {PROBE}.missing(error, {names!r})\n"
-    ).body[0]
-    assert isinstance(handler, ast.Try)
-    handler.body = [statement]
-    for node in ast.walk(handler):
-        ast.copy_location(node, statement)
-    return handler
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:
@@ -233,7 +182,8 @@ class Instrumenter:
         return len(self.sites) - 1
 
     def module(self, tree: ast.Module) -> ast.Module:
-        tree.body = [_tolerant(s) if isinstance(s, IMPORTS) else s for s in self.block(tree.body)]
+        body = self.block(tree.body)
+        tree.body = [tolerant(s, PROBE) if isinstance(s, IMPORTS) else s for s in body]
         return tree
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
@@ -373,7 +323,7 @@ class Tracer:
     deadline: float | None = None
     tentative: Capture | None = None
     loops: dict[int, int] = field(default_factory=dict)
-    missing_modules: list[str] = field(default_factory=list)
+    missing: StandIns = field(default_factory=StandIns)
 
     def __call__(self, site_id: int) -> None:
         if self.capture is not None and self.stop:
@@ -415,14 +365,6 @@ class Tracer:
                 except Exception:  # noqa: BLE001 - a value we cannot describe is simply not kept
                     continue
 
-    def missing(self, error: ModuleNotFoundError, names: list[str]) -> None:
-        """Bind stand-ins for the names a failed module-level import would have bound."""
-        frame = sys._getframe(1)
-        module = error.name or "?"
-        for name in names:
-            frame.f_globals[name] = Missing(module)
-        self.missing_modules.append(module)
-
     def _take(self, frame: FrameType) -> None:
         self.capture = self._capture(frame)
 
@@ -449,10 +391,13 @@ class Tracer:
 
 
 def instrument(
-    source: str, filename: str, line: int, expr: str
+    source: str, filename: str, line: int, expr: str, tree: ast.Module | None = None
 ) -> tuple[Any, list[Site], Target | None]:
-    """Compile ``source`` with probes for a hover of ``expr`` at 1-based ``line`` (0: none)."""
-    tree = ast.parse(source, filename)
+    """Compile ``source`` with probes for a hover of ``expr`` at 1-based ``line`` (0: none).
+
+    ``tree`` is ``source`` already parsed, when the caller has it (it is changed in place).
+    """
+    tree = tree or ast.parse(source, filename)
     instrumenter = Instrumenter(line, expr)
     tree = instrumenter.module(tree)
     ast.fix_missing_locations(tree)
