@@ -8,24 +8,31 @@ turns a crash or kill into a clear message.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
 import shutil
-import signal
 import sys
 import tempfile
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from .forksafe import prepare_parent, settle_child
+from .children import (
+    WATCH_INTERVAL_S,
+    Standby,
+    Supervisor,
+    fork_standby,
+    read_all,
+    write_all,
+)
+from .forksafe import prepare_parent
 from .install_hint import missing_torch_message
-from .messages import check_limits, checked_result, parse_request
+from .messages import check_limits, parse_request
 from .messages import failure as _failure
 from .protocol import MAX_MESSAGE, Limits, PreviewRequest, encode
+from .snapshots import Snapshots
 
 OUT_FD = 1
 
@@ -135,6 +142,11 @@ class Worker:
         self.cancelled: set[int] = set()
         self.zombies: list[int] = []
         self.standby: Standby | None = None
+        self.snapshots = Snapshots()
+
+    def poll_channel(self) -> None:
+        for message in self.channel.read_available():
+            self.handle(message)
 
     def take_standby(self) -> Standby | None:
         standby, self.standby = self.standby, None
@@ -163,6 +175,10 @@ class Worker:
             self.cancelled.add(message["id"])
         elif op == "preview":
             self.enqueue(message)
+        elif op == "snapshots":
+            self.channel.send(
+                {"op": "snapshots", "id": message.get("id"), **self.snapshots.status()}
+            )
         elif op == "doctor":
             self.channel.send({"op": "doctor", "id": message.get("id"), **self.doctor()})
         elif op == "shutdown":
@@ -193,7 +209,7 @@ class Worker:
             os.write(write, json.dumps(layers).encode())
             os._exit(0)
         os.close(write)
-        data = _read_all(read, time.monotonic() + 10)
+        data = read_all(read, time.monotonic() + 10)
         os.waitpid(pid, 0)
         shutil.rmtree(workdir, ignore_errors=True)
         layers = json.loads(data) if data else {}
@@ -224,10 +240,15 @@ class Worker:
                 self.channel.send(self.run(request))
                 continue
             self.prepare_standby()
-            ready, _, _ = select.select([0], [], [], 1.0)
-            if ready:
-                for message in self.channel.read_available():
-                    self.handle(message)
+            self.snapshots.build_pending()
+            building = self.snapshots.building()
+            sources: list[Any] = [0, *building]
+            ready, _, _ = select.select(sources, [], [], 0.25 if building else 1.0)
+            for source in ready:
+                if source == 0:
+                    self.poll_channel()
+                else:
+                    self.snapshots.on_readable(source)
 
     def run(self, raw: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -251,281 +272,52 @@ class Worker:
                 },
             }
         else:
-            result = Supervisor(self, request).run()
+            result = self.preview(request)
         result.update(
             op="result", id=request.id, elapsed_ms=round((time.perf_counter() - started) * 1000, 2)
         )
         return result
 
+    def preview(self, request: PreviewRequest) -> dict[str, Any]:
+        """From the best snapshot if one fits, else by running the whole document."""
+        found = self.snapshots.find(request)
+        if found is not None:
+            holder, snapshot = found
+            child = self.snapshots.fork_child(holder, request, snapshot)
+            result: dict[str, Any] = (
+                Supervisor(self, request, child).run() if child else {"mismatch": "gone"}
+            )
+            crashed = result.get("error", {}).get("type") in ("WorkerCrash", "InternalError")
+            if "mismatch" in result or crashed:  # the whole run answers (or explains) instead
+                self.snapshots.misfit(holder, request)
+            elif result.pop("retry_real", False):
+                real = self.preview(replace(request, modes=request.modes[1:]))
+                if real.get("ok"):
+                    real["fallback"] = result["error"]["summary"]
+                    return real
+                return result
+            else:
+                self.snapshots.after(request, result)
+                return result
+        result = Supervisor(self, request, self.standby_for(request)).run()
+        self.snapshots.after(request, result)
+        return result
 
-def _internal(message: str) -> dict[str, Any]:
-    return {"type": "InternalError", "summary": message, "message": message}
-
-
-def _read_all(fd: int, deadline: float) -> bytes:
-    chunks = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
-
-
-@dataclass
-class Standby:
-    """A child forked ahead of time that waits for its request on a pipe.
-
-    Forking the torch-sized worker costs several milliseconds; doing it while
-    the worker is idle takes that off the hover's critical path.
-    """
-
-    pid: int
-    request_fd: int
-    result_fd: int
-    workdir: str
-
-    def discard(self) -> None:
-        _kill(self.pid)
-        for fd in (self.request_fd, self.result_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def fork_standby() -> Standby:
-    """Fork a child that will run whatever request arrives on its pipe."""
-    workdir = tempfile.mkdtemp(prefix="torchpeek-preview-")
-    request_read, request_write = os.pipe()
-    result_read, result_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child never returns
-        _standby_child(request_read, result_write, workdir)
-    os.close(request_read)
-    os.close(result_write)
-    return Standby(pid, request_write, result_read, workdir)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-class Supervisor:
-    """Hand a request to a child, watch it, and explain how it ended."""
-
-    def __init__(self, worker: Worker, request: PreviewRequest) -> None:
-        self.worker = worker
-        self.request = request
-
-    def _child_for_request(self) -> Standby:
-        standby = self.worker.take_standby() or fork_standby()
+    def standby_for(self, request: PreviewRequest) -> Standby:
+        """The waiting standby (or a fresh one) with ``request`` written to it."""
+        standby = self.take_standby() or fork_standby()
         try:
-            _write_all(standby.request_fd, encode(self.request.to_json()))
+            write_all(standby.request_fd, encode(request.to_json()))
         except OSError:  # the standby died while waiting: start a fresh one
             standby.discard()
             standby = fork_standby()
-            _write_all(standby.request_fd, encode(self.request.to_json()))
+            write_all(standby.request_fd, encode(request.to_json()))
         os.close(standby.request_fd)
         return standby
 
-    def run(self) -> dict[str, Any]:
-        child = self._child_for_request()
-        try:
-            data, reason = self._collect(child.result_fd, child.pid)
-        finally:
-            shutil.rmtree(child.workdir, ignore_errors=True)
-        return self._outcome(data, reason)
 
-    def _collect(self, fd: int, pid: int) -> tuple[bytes, str | None]:
-        deadline = time.monotonic() + self.request.limits.timeout_ms / 1000
-        chunks: list[bytes] = []
-        reason = None
-        next_count = 0.0
-        while True:
-            now = time.monotonic()
-            if now >= deadline:
-                reason = "timeout"
-                break
-            # counted on every pass, busy pipe or not, at most once per interval
-            if now >= next_count:
-                next_count = now + WATCH_INTERVAL_S
-                if _thread_count(pid) > self.request.limits.max_threads:
-                    reason = "threads"
-                    break
-            wait = min(deadline - now, max(0.0, next_count - now))
-            ready, _, _ = select.select([fd, 0], [], [], wait)
-            if 0 in ready:
-                for message in self.worker.channel.read_available():
-                    self.worker.handle(message)
-                if self.request.id in self.worker.cancelled:
-                    reason = "cancelled"
-                    break
-            if fd in ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if chunk.endswith(b"\n"):
-                    break  # a whole result: answer now, let the child's teardown happen later
-                if sum(map(len, chunks)) > MAX_MESSAGE:
-                    reason = "oversize"
-                    break
-        os.close(fd)
-        if reason is not None or chunks:
-            _kill(pid)
-            if reason is None:
-                self.worker.zombies.append(pid)
-                return b"".join(chunks), None
-        status = _wait_until(pid, deadline)
-        if status is None:  # closed its pipe but kept running
-            _kill(pid)
-            os.waitpid(pid, 0)
-            return b"", "timeout"
-        if reason is None and not chunks:
-            reason = _exit_reason(status)
-        return b"".join(chunks), reason
-
-    def _outcome(self, data: bytes, reason: str | None) -> dict[str, Any]:
-        seconds = self.request.limits.timeout_ms / 1000
-        if reason == "cancelled":
-            return {"cancelled": True, "ok": False}
-        if reason == "timeout":
-            return _failure(
-                "TimeoutError", f"the preview ran longer than {seconds:g} s and was stopped"
-            )
-        if reason == "threads":
-            limit = self.request.limits.max_threads
-            return _failure(
-                "ResourceError", f"the preview started more than {limit} threads and was stopped"
-            )
-        if reason == "oversize":
-            return _failure("InternalError", "the preview result was too large")
-        if reason is not None:
-            return _failure("WorkerCrash", reason)
-        return checked_result(data)
-
-
-WATCH_INTERVAL_S = 0.05
-
-
-def _thread_count(pid: int) -> int:
-    """Threads of a child, from /proc (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[17])  # num_threads: field 20, counted after "pid (comm)"
-
-
-def _wait_until(pid: int, deadline: float) -> int | None:
-    """The child's exit status, or None if it is still alive at the deadline."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.005)
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _exit_reason(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        names = {
-            signal.SIGSYS: "a forbidden system call (such as exec) was blocked by the sandbox",
-            signal.SIGSEGV: "the code crashed the interpreter (segmentation fault)",
-            signal.SIGKILL: "it was killed (out of memory or over the limit)",
-            signal.SIGXCPU: "it used more CPU time than allowed",
-            signal.SIGXFSZ: "it wrote a file larger than allowed",
-            signal.SIGABRT: "it aborted",
-        }
-        detail = names.get(signal.Signals(sig), f"signal {signal.Signals(sig).name}")
-        return f"the preview process died: {detail}"
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
-    return f"the preview process exited with status {code} before reporting (os._exit?)"
-
-
-def _close_all_except(keep: tuple[int, ...]) -> None:
-    """Close every descriptor from 3 up except ``keep``."""
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
-
-
-def _standby_child(request_fd: int, result_fd: int, workdir: str) -> None:
-    """Drop the worker's descriptors, then wait for the request and run it."""
-    try:
-        from .sandbox import die_with_parent, isolate
-
-        die_with_parent()
-        settle_child()  # before any thread starts: see forksafe.py
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1):
-            os.dup2(devnull, fd)
-        _close_all_except((request_fd, result_fd, devnull))
-        isolate(workdir)  # namespaces and the scratch mount, before the request arrives
-        raw = b""
-        while not raw.endswith(b"\n"):
-            chunk = os.read(request_fd, 1 << 20)
-            if not chunk:
-                os._exit(4)
-            raw += chunk
-        request = PreviewRequest.from_json(json.loads(raw))
-    except BaseException:  # noqa: BLE001 - nothing to report to; the parent sees the exit
-        os._exit(4)
-    _child(request, result_fd, workdir)
-
-
-def _child(request: PreviewRequest, write: int, workdir: str) -> None:
-    """Confine this process, run the preview and report; always ends in ``os._exit``."""
-    status = 0
-    try:
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        # Nothing of the worker's (its pipe to the server above all) stays reachable.
-        _close_all_except((write,))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        from . import simcuda
-        from .run import run_preview
-        from .sandbox import confine
-
-        layers = confine(workdir, request.limits, request.read_roots)
-        import torch
-
-        simcuda.install(request.gpu, real_gpu=bool(torch.cuda.is_available()))
-        result = run_preview(request)
-        result["sandbox"] = sorted(name for name, layer in layers.items() if layer["active"])
-        data = encode(result)
-        if len(data) > MAX_MESSAGE:
-            data = encode(_failure("InternalError", "the preview result was too large"))
-    except BaseException as error:  # noqa: BLE001
-        data = encode({"ok": False, "error": _internal(f"{type(error).__name__}: {error}")})
-        status = 3
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write, view) :]
-    finally:
-        os._exit(status)
+def _internal(message: str) -> dict[str, Any]:
+    return {"type": "InternalError", "summary": message, "message": message}
 
 
 def main() -> int:
@@ -542,4 +334,5 @@ def main() -> int:
         standby = worker.take_standby()
         if standby is not None:
             standby.discard()
+        worker.snapshots.close()
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from .protocol import Limits
 
-OPS = ("preview", "cancel", "doctor", "shutdown")
+OPS = ("preview", "cancel", "doctor", "snapshots", "shutdown")
 MAX_ID = 2**53
 
 
@@ -64,6 +64,8 @@ def checked_result(data: bytes) -> dict[str, Any]:
         return failure("InternalError", "the preview sent an unreadable result")
     if not isinstance(result, dict) or not isinstance(result.get("ok"), bool):
         return failure("InternalError", "the preview sent a result of the wrong shape")
+    if not result["ok"] and isinstance(result.get("mismatch"), str):
+        return {"ok": False, "mismatch": result["mismatch"][:500]}  # a snapshot that did not fit
     part = result.get("value") if result["ok"] else result.get("error")
     if result["ok"] and "value" not in result:
         part = result.get("recorded")  # a whole-file trace (line -1) answers with what it recorded

@@ -72,6 +72,7 @@ class Program:
     lines: list[str]
     source: str
     blanked: list[int] = field(default_factory=list)
+    base: int = 0
 
     @classmethod
     def build(cls, request: PreviewRequest) -> Program:

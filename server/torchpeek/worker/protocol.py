@@ -58,6 +58,10 @@ class PreviewRequest:
     read_roots: tuple[str, ...] = ()
     cwd: str = ""
     sys_path: tuple[str, ...] = ()
+    # Snapshots: resume from a holder that ran the unchanged first statements;
+    # the holders together stay under ``snapshot_mb`` of memory (PSS).
+    snapshots: bool = True
+    snapshot_mb: int = 1024
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PreviewRequest:
@@ -80,6 +84,8 @@ class PreviewRequest:
             read_roots=tuple(str(r) for r in data.get("read_roots", ())),
             cwd=str(data.get("cwd", "")),
             sys_path=tuple(str(r) for r in data.get("sys_path", ())),
+            snapshots=bool(data.get("snapshots", True)),
+            snapshot_mb=int(data.get("snapshot_mb", 1024)),
         )
 
     def to_json(self) -> dict[str, Any]:

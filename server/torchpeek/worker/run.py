@@ -14,7 +14,7 @@ import json
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -26,6 +26,9 @@ from .program import Program
 from .protocol import PreviewRequest
 from .semantics import Notes, mirror_folder, package_of, preview_semantics
 from .trace import Capture, Captured, OutOfTime, Target, Tracer
+
+if TYPE_CHECKING:
+    from .resume import Resumed
 
 RESOURCE_ERRORS = (MemoryError,)
 # The hover collapses repeated blocks and cuts long lists with a "… N more" line.
@@ -105,14 +108,22 @@ def _hooks(log: LayerLog) -> Any:
         post.remove()
 
 
-def _phase_context(mode: str) -> contextlib.ExitStack:
-    stack = contextlib.ExitStack()
+def phase_modes(mode: str) -> list[Any]:
+    """The torch modes a run in ``mode`` executes under (thread-local: a resumed run re-enters them)."""
     simcuda.PHASE.fake = mode == "meta"
+    modes: list[Any] = []
     if mode == "meta":
         from torch._subclasses.fake_tensor import FakeTensorMode
 
-        stack.enter_context(FakeTensorMode(allow_non_fake_inputs=True))
-    stack.enter_context(simcuda.CudaRedirect())
+        modes.append(FakeTensorMode(allow_non_fake_inputs=True))
+    modes.append(simcuda.CudaRedirect())
+    return modes
+
+
+def entered(modes: list[Any]) -> contextlib.ExitStack:
+    stack = contextlib.ExitStack()
+    for mode in modes:
+        stack.enter_context(mode)
     return stack
 
 
@@ -139,26 +150,47 @@ def _error_info(
 class Run:
     """One execution of the document in one mode, stopped at the hovered line."""
 
-    def __init__(self, request: PreviewRequest, mode: str, program: Program) -> None:
+    def __init__(
+        self, request: PreviewRequest, mode: str, program: Program, resumed: Resumed | None = None
+    ) -> None:
         self.request = request
         self.mode = mode
         self.program = program
         self.log = LayerLog()
-        self.notes = Notes()
+        self.notes = resumed.notes if resumed else Notes()
         self.mark = 0
+        self.resumed = resumed
         self.tracer = Tracer(
             request.filename, program.lines, program.fresh_sites(), _describe_shallow,
             evaluate=self._evaluate, on_mark=self._on_mark, target=program.target,
+            base=program.base,
         )  # fmt: skip
         package, root = package_of(request.filename)
         self.paths = (root, *request.sys_path) if root else request.sys_path
-        self.namespace: dict[str, Any] = {
-            "__name__": "__main__",
-            "__file__": request.filename,
-            "__package__": package,
-            "__builtins__": builtins,
-            "__torchpeek__": self.tracer,
-        }
+        if resumed is not None:
+            self.namespace = resumed.namespace
+            self.tracer.missing = resumed.missing
+            self.tracer.recorded, self.tracer.loops = resumed.recorded, resumed.loops
+        else:
+            self.namespace = {
+                "__name__": "__main__",
+                "__file__": request.filename,
+                "__package__": package,
+                "__builtins__": builtins,
+            }
+        self.namespace["__torchpeek__"] = self.tracer
+
+    def contexts(self) -> contextlib.ExitStack:
+        """The modes and rules the run executes under (a resumed run's rules are in place)."""
+        if self.resumed is not None:
+            stack = entered(self.resumed.modes)
+        else:
+            stack = entered(phase_modes(self.mode))
+            stack.enter_context(
+                preview_semantics(self.request.filename, self.request.sys_path, self.notes)
+            )
+        stack.enter_context(_hooks(self.log))
+        return stack
 
     def _evaluate(self, frame: Any) -> Any:
         return eval(compile(self.request.expr, "<hover>", "eval"), frame.f_globals, frame.f_locals)
@@ -176,11 +208,7 @@ class Run:
         """Run the file, then (if needed) the entry that reaches the line; describe the answer."""
         error: BaseException | None = None
         how = ""
-        with (
-            _phase_context(self.mode),
-            preview_semantics(self.request.filename, self.request.sys_path, self.notes),
-            _hooks(self.log),
-        ):
+        with self.contexts():
             try:
                 exec(self.program.code, self.namespace)
             except Captured:
@@ -276,6 +304,8 @@ class Run:
         target = self.program.target
         if target is not None:
             result["reached"] = _reached(target, capture, how)
+        if capture.top_line is not None and not how:
+            result["top_line"] = capture.top_line
         if simcuda.PHASE.used_simulated_gpu:
             result["simulated_gpu"] = True
         rows = self.log.rows[self.mark : self.mark + MAX_LAYERS]
@@ -321,11 +351,17 @@ def _reached(target: Target, capture: Capture, how: str) -> dict[str, Any]:
     return reached
 
 
-def run_phase(request: PreviewRequest, mode: str, program: Program) -> dict[str, Any]:
-    """Execute the compiled document once in ``mode`` ("meta" or "real") and describe ``expr``."""
-    simcuda.PHASE.used_simulated_gpu = False
+def run_phase(
+    request: PreviewRequest, mode: str, program: Program, resumed: Resumed | None = None
+) -> dict[str, Any]:
+    """Execute the compiled document once in ``mode`` ("meta" or "real") and describe ``expr``.
+
+    ``resumed``: the state a snapshot holds; ``program`` is then the rest of the document.
+    """
+    if resumed is None:
+        simcuda.PHASE.used_simulated_gpu = False
     started = time.perf_counter()
-    run = Run(request, mode, program)
+    run = Run(request, mode, program, resumed)
     if mode == "meta" and len(request.modes) > 1:
         run.budget(request.limits.timeout_ms / 1000 * FAKE_SHARE)
     elif request.line < 0:

@@ -15,6 +15,7 @@ import ctypes
 import os
 import resource
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -204,10 +205,18 @@ _BLOCKED_EVENTS = {
 }
 
 
+#: The thread of a snapshot holder that forks its children (the one fork allowed).
+FORKER: dict[str, int | None] = {"ident": None}
+
+
 def _audit(workdir: str) -> Callable[[str, tuple[Any, ...]], None]:
+    forker, ident = FORKER, threading.get_ident
+
     def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "sys.addaudithook":  # no later hook may watch (or undo) this one
+            raise RuntimeError("torchpeek sandbox: audit hooks cannot be added in a preview")
         reason = _BLOCKED_EVENTS.get(event)
-        if reason is not None:
+        if reason is not None and not (event == "os.fork" and ident() == forker["ident"]):
             raise PermissionError(
                 f"torchpeek sandbox: {reason} is not allowed in a preview ({event})"
             )
@@ -229,6 +238,11 @@ def add_audit_hook(workdir: str) -> dict[str, Any]:
     """Friendly refusals for the common escape attempts (the kernel layers still hold)."""
     sys.addaudithook(_audit(os.path.realpath(workdir)))
     return _layer(True, "refuses exec, subprocess, sockets and writes outside the work dir")
+
+
+def signals_scoped(layers: dict[str, dict[str, Any]]) -> bool:
+    """Whether Landlock keeps this process's signals inside its own domain."""
+    return bool(layers["landlock"]["active"]) and landlock.abi_version() >= 6
 
 
 def die_with_parent() -> None:
@@ -268,20 +282,22 @@ def _isolation(workdir: str, limits: Limits) -> dict[str, dict[str, Any]]:
 
 
 def confine(
-    workdir: str, limits: Limits, read_roots: Sequence[str] = ()
+    workdir: str, limits: Limits, read_roots: Sequence[str] = (), forker: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Apply every layer in order; returns what is active.
 
     ``read_roots`` are the user's project folders: readable, never writable.
     The calling process is the one confined; it must not have started threads.
+    ``forker``: a snapshot holder, whose seccomp filter still lets it fork
+    (``holder.py`` tightens its main thread right after starting its forking thread).
     """
     layers = _isolation(workdir, limits)
     os.chdir(workdir)
     layers["rlimits"] = set_rlimits(limits)
     _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     layers["landlock"] = _layer(*landlock.restrict(workdir, read_roots))
-    scoped = layers["landlock"]["active"] and landlock.abi_version() >= 6
-    layers["seccomp"] = _layer(*seccomp.install(os.getpid(), scoped))
+    scoped = signals_scoped(layers)
+    layers["seccomp"] = _layer(*seccomp.install(os.getpid(), scoped, forker))
     layers["pid_namespace"] = _layer(
         False,
         "not used (a PID 1 ignores default signals); instead seccomp lets pid arguments name "

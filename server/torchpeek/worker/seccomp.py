@@ -56,6 +56,8 @@ REFUSED = (
     "pidfd_send_signal", "process_madvise", "process_mrelease", "perf_event_open",
     # memory the address-space limit does not see
     "memfd_create", "memfd_secret", "userfaultfd",
+    # a new session or group would leave the preview's process group behind
+    "setsid", "setpgid",
     # namespaces, mounts and kernel facilities
     "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "bpf", "syslog",
@@ -74,16 +76,18 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 TIOCSTI = 0x5412
 
 
-def rules(own_pid: int, signals_scoped: bool) -> list[Rule]:
-    """Every rule of the filter; ``own_pid`` is the only pid signals may name."""
+def rules(own_pid: int, signals_scoped: bool, forker: bool = False) -> list[Rule]:
+    """Every rule of the filter; ``own_pid`` is the only pid signals may name.
+
+    ``forker``: the filter of a snapshot holder's forking thread, which each
+    child it forks tightens at once with the full filter of its own pid. It
+    leaves out only the rules about starting processes and naming pids.
+    """
     kill, eperm = SCMP_ACT_KILL_PROCESS, SCMP_ACT_ERRNO(errno.EPERM)
     ne_self: Cond = (0, SCMP_CMP_NE, own_pid, 0)
     result: list[Rule] = [
         (kill, "execve", []),
         (kill, "execveat", []),
-        (eperm, "fork", []),
-        (eperm, "vfork", []),
-        (eperm, "clone", [(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)]),
         (SCMP_ACT_ERRNO(errno.ENOSYS), "clone3", []),
         # a datagram to an address reaches sockets by path; NULL keeps socketpair usable
         (eperm, "sendto", [(4, SCMP_CMP_NE, 0, 0)]),
@@ -91,19 +95,25 @@ def rules(own_pid: int, signals_scoped: bool) -> list[Rule]:
         (eperm, "setpriority", [(1, SCMP_CMP_NE, 0, 0)]),
         (eperm, "ioprio_set", [(0, SCMP_CMP_NE, IOPRIO_WHO_PROCESS, 0)]),
         (eperm, "ioprio_set", [(1, SCMP_CMP_NE, 0, 0)]),
-        (eperm, "tgkill", [ne_self]),
-        (eperm, "rt_sigqueueinfo", [ne_self]),
-        (eperm, "rt_tgsigqueueinfo", [ne_self]),
         (eperm, "ioctl", [(1, SCMP_CMP_MASKED_EQ, LOW_32, TIOCSTI)]),
-        (eperm, "prctl", [(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)]),
         (eperm, "prctl", [(0, SCMP_CMP_EQ, PR_SET_DUMPABLE, 0)]),
     ]
+    if not forker:
+        result += [
+            (eperm, "fork", []),
+            (eperm, "vfork", []),
+            (eperm, "clone", [(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)]),
+            (eperm, "tgkill", [ne_self]),
+            (eperm, "rt_sigqueueinfo", [ne_self]),
+            (eperm, "rt_tgsigqueueinfo", [ne_self]),
+            (eperm, "prctl", [(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)]),
+        ]
     result += [
         (eperm, "fcntl", [(1, SCMP_CMP_EQ, cmd, 0)]) for cmd in (F_SETOWN, F_SETSIG, F_SETOWN_EX)
     ]
     result += [(eperm, name, []) for name in REFUSED]
     result += [(eperm, name, [(0, SCMP_CMP_NE, 0, 0)]) for name in SELF_ONLY]
-    if not signals_scoped:  # without Landlock's signal scope, kill names this process only
+    if not signals_scoped and not forker:  # without Landlock's signal scope, kill names itself
         result += [(eperm, "kill", [ne_self]), (eperm, "tkill", [ne_self])]
     return result
 
@@ -143,8 +153,8 @@ def _declare(lib: Any) -> None:
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
 
 
-def install(own_pid: int, signals_scoped: bool) -> tuple[bool, str]:
-    """Load the filter into this process; (active, detail)."""
+def install(own_pid: int, signals_scoped: bool, forker: bool = False) -> tuple[bool, str]:
+    """Load the filter into the calling thread (and the threads it starts); (active, detail)."""
     lib = load_libseccomp()
     if not lib:
         return False, "libseccomp not found (install libseccomp2)"
@@ -154,7 +164,7 @@ def install(own_pid: int, signals_scoped: bool) -> tuple[bool, str]:
     try:
         lib.seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)
         count = 0
-        for action, syscall, conds in rules(own_pid, signals_scoped):
+        for action, syscall, conds in rules(own_pid, signals_scoped, forker):
             number = lib.seccomp_syscall_resolve_name(syscall.encode())
             if number < 0:
                 continue  # not a call on this architecture

@@ -64,6 +64,7 @@ class Site:
     mark: bool = False
     tentative: bool = False
     loop: int | None = None
+    entry: bool = False
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Capture:
     error: BaseException | None = None
     frame_kind: str = "module"
     via: tuple[int, str] | None = None
+    top_line: int | None = None
 
 
 def _assigned_names(node: ast.AST) -> list[str]:
@@ -176,10 +178,15 @@ class Instrumenter:
     sites: list[Site] = field(default_factory=list)
     target: Target | None = None
     scope: list[ast.AST] = field(default_factory=list)
+    base: int = 0
+    entries: bool = False
 
     def site(self, line: int, names: tuple[str, ...] = (), target: bool = False) -> int:
         self.sites.append(Site(line, names, target))
         return len(self.sites) - 1
+
+    def _probe(self, index: int, line: int) -> ast.stmt:
+        return _probe(self.base + index, line)
 
     def module(self, tree: ast.Module) -> ast.Module:
         body = self.block(tree.body)
@@ -224,13 +231,13 @@ class Instrumenter:
         names = tuple(statement_targets(statement))
         if names and len(self.sites) < MAX_RECORDED:
             self.sites.append(Site(last, names, loop=self._loop()))
-            return [], [_probe(len(self.sites) - 1, last)]
+            return [], [self._probe(len(self.sites) - 1, last)]
         return [], []
 
     def _handler(self, handler: ast.ExceptHandler) -> list[ast.stmt]:
         if self.target is None and handler.lineno <= self.line < handler.body[0].lineno:
             site = self._mark_target(handler, "except")
-            return [_probe(site, self.line), *self.block(handler.body)]
+            return [self._probe(site, self.line), *self.block(handler.body)]
         return self.block(handler.body)
 
     def _at_header(self, statement: ast.stmt) -> tuple[list[ast.stmt], list[ast.stmt]]:
@@ -239,7 +246,7 @@ class Instrumenter:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if root in _params(statement):
                 return [], self._enter_body(statement, "def", tuple(_params(statement)))
-            return [], [_probe(self._mark_target(statement, "after"), self.line)]
+            return [], [self._probe(self._mark_target(statement, "after"), self.line)]
         bound = _body_bound(statement)
         if bound is not None and root in bound:
             return [], self._enter_body(statement, type(statement).__name__.lower(), ())
@@ -250,16 +257,16 @@ class Instrumenter:
         ):
             self._recurse_bodies(statement)
             self.sites.append(Site(self.line, mark=True))
-            mark = _probe(len(self.sites) - 1, self.line)
-            return [mark], [_probe(self._mark_target(statement, "after"), self.line)]
+            mark = self._probe(len(self.sites) - 1, self.line)
+            return [mark], [self._probe(self._mark_target(statement, "after"), self.line)]
         self._recurse_bodies(statement)
         if isinstance(statement, CONTROL) or hasattr(statement, "body"):
-            return [_probe(self._mark_target(statement, "before"), self.line)], []
+            return [self._probe(self._mark_target(statement, "before"), self.line)], []
         # A simple statement that reads the name: taken after it runs (``seen.append(x)``
         # shows the append); the value as the line is reached is kept in case it fails.
         self.sites.append(Site(self.line, tentative=True))
-        before = _probe(len(self.sites) - 1, self.line)
-        return [before], [_probe(self._mark_target(statement, "after-read"), self.line)]
+        before = self._probe(len(self.sites) - 1, self.line)
+        return [before], [self._probe(self._mark_target(statement, "after-read"), self.line)]
 
     def _recurse_bodies(self, statement: ast.stmt) -> None:
         """Instrument the statement lists nested in ``statement`` (bodies, handlers, cases)."""
@@ -275,6 +282,11 @@ class Instrumenter:
                 case.body = self.block(case.body)
         finally:
             self.scope.pop()
+        if self.entries and isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.sites.append(Site(statement.lineno, entry=True))
+            keep = 1 if _has_docstring(statement.body) else 0
+            probe = self._probe(len(self.sites) - 1, statement.lineno)
+            statement.body[keep:keep] = [probe]
 
     def _enter_body(
         self, statement: ast.stmt, where: str, params: tuple[str, ...]
@@ -291,7 +303,7 @@ class Instrumenter:
         keep = 1 if _has_docstring(body) else 0
         self._recurse_bodies(statement)
         body = statement.body  # type: ignore[attr-defined]
-        statement.body = [*body[:keep], _probe(site, self.line), *body[keep:]]  # type: ignore[attr-defined]
+        statement.body = [*body[:keep], self._probe(site, self.line), *body[keep:]]  # type: ignore[attr-defined]
         return []
 
 
@@ -324,16 +336,25 @@ class Tracer:
     tentative: Capture | None = None
     loops: dict[int, int] = field(default_factory=dict)
     missing: StandIns = field(default_factory=StandIns)
+    base: int = 0
+    entered: set[Any] = field(default_factory=set)
 
     def __call__(self, site_id: int) -> None:
         if self.capture is not None and self.stop:
             raise Captured  # the target was taken; a swallowed stop signal is raised again
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise OutOfTime
-        site = self.sites[site_id]
+        index = site_id - self.base
+        if not 0 <= index < len(self.sites):
+            return  # a probe compiled for a snapshot's own run: not this run's
+        site = self.sites[index]
         if site.done:
             return
         frame = sys._getframe(1)
+        if site.entry:
+            site.done = True
+            self.entered.add(frame.f_code)
+            return
         if site.mark:
             site.done = True
             if self.on_mark is not None:
@@ -359,7 +380,7 @@ class Tracer:
         values = frame.f_locals
         row = self.recorded.setdefault(site.line, {})
         for name in site.names:
-            if name in values:
+            if name in values and name not in row:
                 try:
                     row[name] = self.describe(values[name])
                 except Exception:  # noqa: BLE001 - a value we cannot describe is simply not kept
@@ -376,7 +397,17 @@ class Tracer:
         except Exception as error:  # noqa: BLE001 - shown as the hover's answer
             capture.error = error
         capture.via = self._caller(frame)
+        capture.top_line = self._top_line(frame)
         return capture
+
+    def _top_line(self, frame: FrameType) -> int | None:
+        """The line the document's module level is running when ``frame`` is reached."""
+        outer: FrameType | None = frame
+        while outer is not None:
+            if outer.f_code.co_name == "<module>" and outer.f_code.co_filename == self.filename:
+                return outer.f_lineno
+            outer = outer.f_back
+        return None
 
     def _caller(self, frame: FrameType) -> tuple[int, str] | None:
         """The nearest line of the document that led to this frame."""
@@ -398,7 +429,19 @@ def instrument(
     ``tree`` is ``source`` already parsed, when the caller has it (it is changed in place).
     """
     tree = tree or ast.parse(source, filename)
-    instrumenter = Instrumenter(line, expr)
-    tree = instrumenter.module(tree)
-    ast.fix_missing_locations(tree)
+    instrumenter = instrument_tree(tree, line, expr)
     return compile(tree, filename, "exec"), instrumenter.sites, instrumenter.target
+
+
+def instrument_tree(
+    tree: ast.Module, line: int, expr: str, base: int = 0, entries: bool = False
+) -> Instrumenter:
+    """Put the probes into ``tree`` in place; the instrumenter holds the sites and target.
+
+    ``base`` offsets the probes' site numbers; ``entries`` adds a probe at the
+    start of every function, which notes that the function ran.
+    """
+    instrumenter = Instrumenter(line, expr, base=base, entries=entries)
+    instrumenter.module(tree)
+    ast.fix_missing_locations(tree)
+    return instrumenter

@@ -1,0 +1,236 @@
+"""Snapshot holders: confined processes that ran a document's first statements and fork per hover.
+
+A holder is forked from the warm worker and confined like any preview child
+(namespaces, scratch tmpfs, rlimits, Landlock, seccomp, audit hook). It runs
+the document's first ``k`` top-level statements, records what a resumed run
+needs (``resume.Held``) and the state of its scratch directory, then waits.
+
+Forking is the one thing a holder may do that a preview may not, and only
+one thread may do it. Seccomp filters belong to threads: the holder starts
+its *forking thread* under a filter that allows ``fork`` (and naming other
+pids), then gives its main thread the full filter before any user code runs.
+User code therefore runs with ``fork`` refused, like in every other child.
+The forking thread runs only this module's loop: it receives a request with
+the pipe for its answer (``SCM_RIGHTS``), forks, and reports the child's pid
+and exit status. Each child first loads the full filter for its own pid,
+puts the scratch directory back as the holder left it, and resumes
+(``resume.py``).
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import gc
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import sandbox, seccomp
+from .children import close_all_except, kill
+from .forksafe import settle_child
+from .protocol import PreviewRequest, encode
+from .scratch import Scratch
+
+# A holder's forking thread runs with these, taken before any user code runs.
+_RECV_FDS, _FORK, _WAITPID, _CLOSE = socket.recv_fds, os.fork, os.waitpid, os.close
+STATE: dict[str, Any] = {}
+
+
+@dataclass
+class Holder:
+    """The worker's handle on one holder process."""
+
+    pid: int
+    sock: socket.socket
+    workdir: str
+    key: str
+    request: PreviewRequest
+    stop_line: int
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    failed: str = ""
+    count: int = 0
+    end_line: int = 0
+    spans: list[list[Any]] = field(default_factory=list)
+    pss_kb: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+    buffer: bytes = b""
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lines = self.request.source.splitlines()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def messages(self, timeout: float = 0.0) -> list[dict[str, Any]]:
+        """Whole messages the holder sent (waiting up to ``timeout`` for the first)."""
+        self.sock.settimeout(timeout)
+        try:
+            chunk = self.sock.recv(65536)
+        except (BlockingIOError, TimeoutError, InterruptedError):
+            return []
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.failed = self.failed or "the snapshot process ended"
+            return []
+        self.buffer += chunk
+        found = []
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            with contextlib.suppress(ValueError):
+                found.append(json.loads(line))
+        return found
+
+    def take_ready(self, message: dict[str, Any]) -> None:
+        if message.get("op") == "ready":
+            self.ready = True
+            self.count, self.end_line = message["count"], message["end_line"]
+            self.spans = message["spans"]
+            self.pss_kb = pss_kb(self.pid)
+        elif message.get("op") == "failed":
+            self.failed = str(message.get("why", "failed"))
+
+    def discard(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, 9)  # the holder, its children and anything they left behind
+        kill(self.pid)
+        self.sock.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional set size of a process, from /proc (0 if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def start(request: PreviewRequest, stop_line: int, key: str) -> Holder:
+    """Fork a holder that runs ``request``'s statements ending before ``stop_line``."""
+    workdir = tempfile.mkdtemp(prefix="torchpeek-snapshot-")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:  # never returns
+        ours.close()
+        _holder_main(request, stop_line, theirs, workdir)
+    theirs.close()
+    return Holder(pid, ours, workdir, key, request, stop_line)
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(encode(message))
+
+
+def _holder_main(
+    request: PreviewRequest, stop_line: int, sock: socket.socket, workdir: str
+) -> None:
+    try:
+        sandbox.die_with_parent()
+        settle_child()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        close_all_except((sock.fileno(),))
+        layers = sandbox.confine(workdir, request.limits, request.read_roots, forker=True)
+        _thread.start_new_thread(_serve, (sock,))
+        while sandbox.FORKER["ident"] is None:
+            time.sleep(0.001)
+        scoped = sandbox.signals_scoped(layers)
+        active, detail = seccomp.install(os.getpid(), scoped)  # the main thread's full filter
+        if not active and layers["seccomp"]["active"]:
+            raise RuntimeError(detail)
+        STATE["layers"] = sorted(name for name, layer in layers.items() if layer["active"])
+        STATE["scoped"] = scoped
+        from .hold import hold
+
+        held = hold(request, stop_line)
+        STATE["held"], STATE["scratch"] = held, Scratch.take(workdir)
+        gc.collect()
+        gc.disable()  # nothing of the user's may run (in a finalizer) on the forking thread
+        spans = held.layout.to_json(held.count)
+        _send(sock, {"op": "ready", "count": held.count, "end_line": held.end_line, "spans": spans})
+    except BaseException as error:  # noqa: BLE001 - reported; the worker discards the holder
+        with contextlib.suppress(OSError):
+            _send(sock, {"op": "failed", "why": f"{type(error).__name__}: {error}"[:500]})
+        os._exit(0)
+    lock = _thread.allocate_lock()
+    lock.acquire()
+    lock.acquire()  # the main thread waits here for good; the forking thread serves
+
+
+def _read_line(sock: socket.socket, first: bytes) -> bytes:
+    data = first
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            os._exit(0)
+        data += chunk
+    return data
+
+
+def _serve(sock: socket.socket) -> None:
+    """The forking thread: one child per request, its pid and exit status reported."""
+    sandbox.FORKER["ident"] = _thread.get_ident()
+    while True:
+        try:
+            head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
+            if not head or not fds:
+                os._exit(0)  # the worker closed its end
+            data = _read_line(sock, head)
+        except OSError:
+            os._exit(0)
+        pid = _FORK()
+        if pid == 0:
+            _snapshot_child(sock, data, fds[0])
+        _CLOSE(fds[0])
+        sock.sendall(b'{"op": "forked", "pid": %d}\n' % pid)
+        _, status = _WAITPID(pid, 0)
+        sock.sendall(b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
+
+
+def _snapshot_child(sock: socket.socket, data: bytes, result_fd: int) -> None:
+    """A child of the holder: its own filter first, then the scratch dir, then the rest of the run."""
+    status = 0
+    try:
+        sandbox.FORKER["ident"] = None
+        sandbox.die_with_parent()
+        sock.close()
+        close_all_except((result_fd,))
+        active, detail = seccomp.install(os.getpid(), STATE["scoped"])
+        if not active and "seccomp" in STATE["layers"]:
+            raise RuntimeError(detail)
+        gc.enable()
+        settle_child()
+        STATE["scratch"].restore()
+        from .resume import resume_preview
+
+        message = json.loads(data)
+        result = resume_preview(
+            PreviewRequest.from_json(message), message["snapshot"], STATE["held"]
+        )
+        result["sandbox"] = STATE["layers"]
+        payload = encode(result)
+    except BaseException as error:  # noqa: BLE001
+        payload = encode({"ok": False, "mismatch": f"{type(error).__name__}: {error}"[:500]})
+        status = 3
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(result_fd, view) :]
+    finally:
+        os._exit(status)
