@@ -38,8 +38,10 @@ from .protocol import PreviewRequest, encode
 from .scratch import Scratch
 
 # A holder's forking thread runs with these, taken before any user code runs.
-_RECV_FDS, _FORK, _WAITPID, _CLOSE = socket.recv_fds, os.fork, os.waitpid, os.close
+_RECV_FDS, _FORK, _WAITPID = socket.recv_fds, os.fork, os.waitpid
 STATE: dict[str, Any] = {}
+HELD = _thread.allocate_lock()  # released once the holder's statements have run
+MAX_BUFFER = 1 << 16
 
 
 @dataclass
@@ -82,6 +84,9 @@ class Holder:
             self.failed = self.failed or "the snapshot process ended"
             return []
         self.buffer += chunk
+        if len(self.buffer) > MAX_BUFFER:
+            self.failed = "the snapshot process sent too much"
+            return []
         found = []
         while b"\n" in self.buffer:
             line, self.buffer = self.buffer.split(b"\n", 1)
@@ -141,6 +146,7 @@ def _holder_main(
 ) -> None:
     try:
         sandbox.die_with_parent()
+        HELD.acquire()
         settle_child()
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -159,11 +165,14 @@ def _holder_main(
         from .hold import hold
 
         held = hold(request, stop_line)
+        if _thread._count() > 1:
+            raise RuntimeError("the statements left threads running")
         STATE["held"], STATE["scratch"] = held, Scratch.take(workdir)
         gc.collect()
         gc.disable()  # nothing of the user's may run (in a finalizer) on the forking thread
         spans = held.layout.to_json(held.count)
         _send(sock, {"op": "ready", "count": held.count, "end_line": held.end_line, "spans": spans})
+        HELD.release()
     except BaseException as error:  # noqa: BLE001 - reported; the worker discards the holder
         with contextlib.suppress(OSError):
             _send(sock, {"op": "failed", "why": f"{type(error).__name__}: {error}"[:500]})
@@ -184,39 +193,43 @@ def _read_line(sock: socket.socket, first: bytes) -> bytes:
 
 
 def _serve(sock: socket.socket) -> None:
-    """The forking thread: one child per request, its pid and exit status reported."""
+    """The forking thread: keeps one standby child waiting, and reports how each one ended."""
     sandbox.FORKER["ident"] = _thread.get_ident()
+    HELD.acquire()  # the first standby is forked once the statements have run
     while True:
-        try:
-            head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
-            if not head or not fds:
-                os._exit(0)  # the worker closed its end
-            data = _read_line(sock, head)
-        except OSError:
-            os._exit(0)
         pid = _FORK()
         if pid == 0:
-            _snapshot_child(sock, data, fds[0])
-        _CLOSE(fds[0])
-        sock.sendall(b'{"op": "forked", "pid": %d}\n' % pid)
+            _standby(sock)
         _, status = _WAITPID(pid, 0)
-        sock.sendall(b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
+        try:
+            sock.sendall(b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
+        except OSError:
+            os._exit(0)
 
 
-def _snapshot_child(sock: socket.socket, data: bytes, result_fd: int) -> None:
-    """A child of the holder: its own filter first, then the scratch dir, then the rest of the run."""
+def _standby(sock: socket.socket) -> None:
+    """A child of the holder: confined and set up first, then it takes one request and answers."""
     status = 0
     try:
         sandbox.FORKER["ident"] = None
         sandbox.die_with_parent()
-        sock.close()
-        close_all_except((result_fd,))
+        close_all_except((sock.fileno(),))
         active, detail = seccomp.install(os.getpid(), STATE["scoped"])
         if not active and "seccomp" in STATE["layers"]:
             raise RuntimeError(detail)
         gc.enable()
         settle_child()
         STATE["scratch"].restore()
+        head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
+        if not head or not fds:
+            os._exit(0)  # the worker closed its end
+        data = _read_line(sock, head)
+        result_fd = fds[0]
+        sock.sendall(b'{"op": "started", "pid": %d}\n' % os.getpid())
+        sock.close()  # user code must never reach the worker's socket
+    except BaseException:  # noqa: BLE001 - the holder reports the exit
+        os._exit(4)
+    try:
         from .resume import resume_preview
 
         message = json.loads(data)

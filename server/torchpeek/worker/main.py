@@ -115,6 +115,12 @@ z = torch.einsum("ij,jk->ik", torch.rand(2, 3), torch.rand(3, 4)).reshape(-1)[:3
 w = torch.cat([torch.stack([z, z]), torch.zeros(1, 3)]).permute(1, 0).unsqueeze(0).squeeze(0)
 a = torch.from_numpy(np.zeros((4, 4, 3), dtype=np.uint8)).permute(2, 0, 1).float().div(255).unsqueeze(0)
 b = torch.bmm(torch.rand(2, 3, 4), torch.rand(2, 4, 5)).transpose(1, 2).contiguous().view(2, -1)
+emb = nn.Embedding(16, 8)(torch.randint(0, 16, (2, 6))) + nn.Embedding(6, 8)(torch.arange(6))
+h = nn.Linear(8, 24)(F.layer_norm(emb, (8,))).split(8, dim=2)
+q, k, v = (t.view(2, 6, 2, 4).transpose(1, 2) for t in h)
+att = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(2, 6, 8)
+s = (q @ k.transpose(-2, -1)).masked_fill(torch.tril(torch.ones(6, 6)) == 0, float("-inf"))
+o = F.gelu(nn.Linear(8, 32)(F.dropout(att, 0.1))).softmax(-1).mean()
 """
 
 

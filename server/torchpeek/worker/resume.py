@@ -117,7 +117,18 @@ class Plan:
         self.changed_index = self._changed_statement()
         self.spans = [self._span(i, s) for i, s in enumerate(held.layout.statements[: held.count])]
         self.end = self.spans[-1][1]
-        self.kept = [i for i, s in enumerate(held.layout.statements[: held.count]) if s.functions]
+        self.kept = self._kept()
+
+    def _kept(self) -> list[int]:
+        """Held statements whose functions get new code: all for a whole-file trace (so
+        every line records its values), else the changed one and the hovered one."""
+        held = self.held.layout.statements[: self.held.count]
+        if self.request.line < 0:
+            return [i for i, statement in enumerate(held) if statement.functions]
+        wanted = {self.changed_index}
+        line = self.request.line
+        wanted |= {i for i, (first, last) in enumerate(self.spans) if first <= line <= last}
+        return sorted(i for i in wanted if i is not None and held[i].functions)
 
     def _changed_statement(self) -> int | None:
         changed = self.alignment.changed

@@ -102,6 +102,17 @@ def in_functions(line: int, spans: list[list[Any]], snapshot: dict[str, Any]) ->
     return False
 
 
+def _child_of(pid: Any, parent: int) -> bool:
+    """Whether ``pid`` is a child of ``parent`` (a holder's word alone is never trusted)."""
+    if type(pid) is not int or pid <= 1:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[1]) == parent
+    except (OSError, ValueError, IndexError):
+        return False
+
+
 def memory_available_kb() -> int:
     try:
         with open("/proc/meminfo") as handle:
@@ -127,8 +138,9 @@ class HolderChild:
             if left <= 0:
                 return None
             for message in self.holder.messages(left):
+                status = message.get("status")
                 if message.get("op") == "exited" and message.get("pid") == self.pid:
-                    return int(message["status"])
+                    return status if type(status) is int else 9
         return 9  # the holder is gone, and its children with it
 
     def cleanup(self) -> None:
@@ -203,9 +215,11 @@ class Snapshots:
             deadline = time.monotonic() + 2
             while not holder.failed and time.monotonic() < deadline:
                 for message in holder.messages(deadline - time.monotonic()):
-                    if message.get("op") == "forked":
+                    pid = message.get("pid")
+                    if message.get("op") == "started" and _child_of(pid, holder.pid):
+                        assert isinstance(pid, int)
                         holder.last_used = time.monotonic()
-                        return HolderChild(holder, int(message["pid"]), read)
+                        return HolderChild(holder, pid, read)
         except OSError:
             pass
         for fd in (read, write):
