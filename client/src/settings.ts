@@ -21,11 +21,17 @@ export interface PreviewSettings {
   memoryMb: number;
 }
 
+export interface SnapshotSettings {
+  enabled: boolean;
+  memoryMb: number;
+}
+
 /** The camelCase shape the server reads from initializationOptions. */
 export interface ServerSettings {
   python?: string;
   snippetPaths: string[];
   preview: PreviewSettings;
+  snapshots: SnapshotSettings;
   simulatedGpu?: SimulatedGpu;
   locale: Locale;
 }
@@ -44,6 +50,7 @@ export interface SettingsContext {
 }
 
 export const DEFAULT_PREVIEW: PreviewSettings = { enabled: true, timeoutMs: 5000, memoryMb: 4096 };
+export const DEFAULT_SNAPSHOTS: SnapshotSettings = { enabled: true, memoryMb: 1024 };
 const LOCALES: readonly Locale[] = ["auto", "en", "ko"];
 
 export function buildServerSettings(get: ConfigGetter, ctx: SettingsContext): ServerSettings {
@@ -53,6 +60,10 @@ export function buildServerSettings(get: ConfigGetter, ctx: SettingsContext): Se
       enabled: ctx.trusted && get("preview.enabled", DEFAULT_PREVIEW.enabled) !== false,
       timeoutMs: positiveInt(get("preview.timeoutMs", DEFAULT_PREVIEW.timeoutMs), DEFAULT_PREVIEW.timeoutMs),
       memoryMb: positiveInt(get("preview.memoryMb", DEFAULT_PREVIEW.memoryMb), DEFAULT_PREVIEW.memoryMb),
+    },
+    snapshots: {
+      enabled: get("snapshots.enabled", DEFAULT_SNAPSHOTS.enabled) !== false,
+      memoryMb: positiveInt(get("snapshots.memoryMb", DEFAULT_SNAPSHOTS.memoryMb), DEFAULT_SNAPSHOTS.memoryMb),
     },
     locale: locale(get("locale", "auto" as unknown)),
   };

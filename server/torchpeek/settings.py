@@ -39,6 +39,14 @@ class PreviewSettings:
     memory_mb: int = 4096
 
 
+@dataclass(frozen=True)
+class SnapshotSettings:
+    """Resuming hovers from processes that already ran the file's first statements."""
+
+    enabled: bool = True
+    memory_mb: int = 1024
+
+
 HINT_KINDS = ("tensor", "tensors", "module")
 
 
@@ -62,6 +70,7 @@ class Settings:
     diagnostics_enabled: bool = True
     simulated_gpu: SimulatedGpu = SimulatedGpu()
     locale: str = "auto"
+    snapshots: SnapshotSettings = SnapshotSettings()
 
 
 def _pick(options: dict[str, Any], key: str, kind: type, warnings: list[str]) -> Any:
@@ -104,6 +113,21 @@ def _parse_preview(raw: Any, warnings: list[str]) -> PreviewSettings:
         enabled=base.enabled if enabled is None else enabled,
         timeout_ms=timeout or base.timeout_ms,
         memory_mb=memory or base.memory_mb,
+    )
+
+
+def _parse_snapshots(raw: Any, warnings: list[str]) -> SnapshotSettings:
+    base = SnapshotSettings()
+    if (raw := _section(raw, "snapshots", warnings)) is None:
+        return base
+    enabled = _pick(raw, "enabled", bool, warnings)
+    memory = _pick(raw, "memoryMb", int, warnings)
+    if memory is not None and not 0 <= memory <= 65536:
+        warnings.append(f"torchpeek.snapshots.memoryMb: {memory} is outside 0..65536")
+        memory = None
+    return SnapshotSettings(
+        enabled=base.enabled if enabled is None else enabled,
+        memory_mb=base.memory_mb if memory is None else memory,
     )
 
 
@@ -193,6 +217,9 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         if "simulatedGpu" in raw
         else base.simulated_gpu,
         locale=locale or base.locale,
+        snapshots=_parse_snapshots(raw.get("snapshots"), warnings)
+        if "snapshots" in raw
+        else base.snapshots,
         inlay_hints=_parse_inlay_hints(raw.get("inlayHints"), warnings)
         if "inlayHints" in raw
         else base.inlay_hints,

@@ -11,6 +11,7 @@ describe("buildServerSettings", () => {
     assert.deepEqual(buildServerSettings(getter({}), { trusted: true }), {
       snippetPaths: [],
       preview: { enabled: true, timeoutMs: 5000, memoryMb: 4096 },
+      snapshots: { enabled: true, memoryMb: 1024 },
       locale: "auto",
     });
   });
@@ -22,6 +23,8 @@ describe("buildServerSettings", () => {
         "preview.enabled": true,
         "preview.timeoutMs": 2500,
         "preview.memoryMb": 1024,
+        "snapshots.enabled": false,
+        "snapshots.memoryMb": 512,
         simulatedGpu: { name: "NVIDIA A100", totalMemoryMb: 81920, count: 2, capability: [8, 0] },
         locale: "ko",
       }),
@@ -31,6 +34,7 @@ describe("buildServerSettings", () => {
       python: "/v/bin/python",
       snippetPaths: ["/w/snips", "/abs/more.yaml", "/w/x.yaml"],
       preview: { enabled: true, timeoutMs: 2500, memoryMb: 1024 },
+      snapshots: { enabled: false, memoryMb: 512 },
       simulatedGpu: { name: "NVIDIA A100", totalMemoryMb: 81920, count: 2, capability: [8, 0] },
       locale: "ko",
     });

@@ -3,8 +3,8 @@
 ``torchpeek.listSnippets`` feeds a client's picker, ``torchpeek.insertSnippet``
 inserts a snippet with its imports through ``workspace/applyEdit``,
 ``torchpeek.reloadSnippets`` and ``torchpeek.exportSnippets`` manage the
-database, and ``torchpeek.previewShape`` / ``torchpeek.doctor`` expose the
-preview worker. Each command takes one JSON object as its argument.
+database, and ``torchpeek.previewShape`` / ``torchpeek.doctor`` /
+``torchpeek.snapshotStatus`` expose the preview worker. Each command takes one JSON object as its argument.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ RELOAD = "torchpeek.reloadSnippets"
 EXPORT = "torchpeek.exportSnippets"
 PREVIEW = "torchpeek.previewShape"
 DOCTOR = "torchpeek.doctor"
+SNAPSHOTS = "torchpeek.snapshotStatus"
 
 
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -195,3 +196,8 @@ def register(server: TorchpeekServer) -> None:
     async def on_doctor(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:
         """Which sandbox layers the worker can use, and which torch it runs."""
         return await ls.preview.doctor()
+
+    @server.command(SNAPSHOTS)
+    async def on_snapshot_status(ls: TorchpeekServer, *args: Any) -> dict[str, Any]:
+        """The snapshot holders the worker keeps, and the memory of the worker's processes."""
+        return await ls.preview.snapshot_status()

@@ -147,6 +147,8 @@ class PreviewService:
             "filename": filename,
             "limits": {"timeout_ms": preview.timeout_ms, "memory_mb": preview.memory_mb},
             "gpu": _gpu_json(self.settings),
+            "snapshots": self.settings.snapshots.enabled and self.settings.snapshots.memory_mb > 0,
+            "snapshot_mb": self.settings.snapshots.memory_mb,
             **project_paths(filename, folders),
         }
 
@@ -347,6 +349,18 @@ class PreviewService:
         return self.snippet_results.get(self._snippet_key(snippet))
 
     # -- commands ---------------------------------------------------------------
+    async def snapshot_status(self) -> dict[str, Any]:
+        """The worker's snapshot holders: what each holds, whether it is ready, its memory."""
+        if self.client.ready is None:
+            await self.client.start()
+        try:
+            report = await self.client.request({"op": "snapshots"})
+        except WorkerGone as error:
+            return {"holders": [], "building": 0, "pss_kb": 0, "error": str(error)}
+        report.pop("op", None)
+        report.pop("id", None)
+        return report
+
     async def doctor(self) -> dict[str, Any]:
         if self.client.ready is None:
             await self.client.start()

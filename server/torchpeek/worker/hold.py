@@ -10,7 +10,9 @@ filed by (statement, function) so a resumed run can give it new code.
 from __future__ import annotations
 
 import gc
+import os
 from types import CodeType, FunctionType
+from typing import Any
 
 import torch
 
@@ -50,6 +52,7 @@ def hold(request: PreviewRequest, stop_line: int) -> Held:
     run = Run(request, mode, program)
     share = FAKE_SHARE if mode == "meta" and len(request.modes) > 1 else HOLD_SHARE
     run.budget(request.limits.timeout_ms / 1000 * share)
+    _ignore_fork_handlers()
     modes = phase_modes(mode)
     stack = entered(modes)  # left open: the children continue inside these modes
     stack.enter_context(preview_semantics(request.filename, request.sys_path, run.notes))
@@ -71,6 +74,20 @@ def hold(request: PreviewRequest, stop_line: int) -> Held:
         entered={keys[c] for c in run.tracer.entered if c in keys},
         grad=torch.is_grad_enabled(),
     )
+
+
+def _ignore_fork_handlers() -> None:
+    """Fork handlers registered by the statements would run on the forking thread: none are kept.
+
+    A script run for real never forks between its statements, so ignoring
+    them changes nothing it could see.
+    """
+    import posix
+
+    def ignored(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    os.register_at_fork = posix.register_at_fork = ignored
 
 
 def _functions(keys: dict[CodeType, Key]) -> dict[Key, list[FunctionType]]:

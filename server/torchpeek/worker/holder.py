@@ -24,6 +24,7 @@ import contextlib
 import gc
 import json
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -168,6 +169,7 @@ def _holder_main(
         if _thread._count() > 1:
             raise RuntimeError("the statements left threads running")
         STATE["held"], STATE["scratch"] = held, Scratch.take(workdir)
+        STATE["random"] = random.getstate()  # Python reseeds its generator in each child
         gc.collect()
         gc.disable()  # nothing of the user's may run (in a finalizer) on the forking thread
         spans = held.layout.to_json(held.count)
@@ -219,6 +221,7 @@ def _standby(sock: socket.socket) -> None:
             raise RuntimeError(detail)
         gc.enable()
         settle_child()
+        random.setstate(STATE["random"])
         STATE["scratch"].restore()
         head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
         if not head or not fds:
