@@ -9,6 +9,7 @@ snapshot must *not* be used, and that the sandbox holds in a holder.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -230,3 +231,31 @@ def test_status_reports_each_holder(worker: WorkerProcess) -> None:
     assert row == {**row, "statements": 3, "line": 3, "mode": "meta", "ready": True}
     assert row["pss_kb"] > 1000
     assert status["pss_kb"] >= row["pss_kb"]
+
+
+FORGER = """\
+import os
+import stat
+for fd in range(3, 256):
+    try:
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):  # a holder's line to the worker
+            os.write(fd, b'{"op": "started", "pid": VICTIM}\\n{"op": "exited", "pid": VICTIM}\\n')
+    except OSError:
+        pass
+n = {n}
+x = n * 2
+"""
+
+
+def test_forged_holder_messages_never_name_another_process(worker: WorkerProcess) -> None:
+    victim = subprocess.Popen(["sleep", "120"])
+    try:
+        source = FORGER.replace("VICTIM", str(victim.pid))
+        versions = [source.replace("{n}", str(n)) for n in range(4)]
+        answers = hover_after_edits(worker, versions, 10, "x", "/tmp/tp-snap/forger.py")
+        assert [a["value"]["value"] for a in answers] == ["0", "2", "4", "6"]
+        assert answers[-1]["resumed"]
+        assert victim.poll() is None, "the worker signalled a process a holder named"
+    finally:
+        victim.kill()
+        victim.wait()

@@ -29,7 +29,7 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import sandbox, seccomp
@@ -43,6 +43,9 @@ _RECV_FDS, _FORK, _WAITPID = socket.recv_fds, os.fork, os.waitpid
 STATE: dict[str, Any] = {}
 HELD = _thread.allocate_lock()  # released once the holder's statements have run
 MAX_BUFFER = 1 << 16
+# A holder's scratch tmpfs is small: statements that write more are not held (a
+# full disk would change what they do), see ``scratch.MAX_BYTES``.
+SCRATCH_MB = 16
 
 
 @dataclass
@@ -153,7 +156,10 @@ def _holder_main(
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         close_all_except((sock.fileno(),))
-        layers = sandbox.confine(workdir, request.limits, request.read_roots, forker=True)
+        limits = replace(
+            request.limits, max_scratch_mb=min(request.limits.max_scratch_mb, SCRATCH_MB)
+        )
+        layers = sandbox.confine(workdir, limits, request.read_roots, forker=True)
         _thread.start_new_thread(_serve, (sock,))
         while sandbox.FORKER["ident"] is None:
             time.sleep(0.001)

@@ -12,7 +12,8 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-MAX_BYTES = 16 * 1024 * 1024
+# Below the holder's 16 MiB tmpfs: a state this large may have met a full disk.
+MAX_BYTES = 12 * 1024 * 1024
 
 Entry = tuple[str, bytes]  # ("dir" | "link" | "file", link target or contents)
 
@@ -29,6 +30,9 @@ class Scratch:
     @classmethod
     def take(cls, root: str) -> Scratch:
         scratch = cls(root)
+        disk = os.statvfs(root)
+        if (disk.f_blocks - disk.f_bfree) * disk.f_frsize > MAX_BYTES:  # open or unlinked files too
+            raise ScratchTooLarge(f"more than {MAX_BYTES >> 20} MiB in the work dir")
         size = 0
         for folder, dirs, files in os.walk(root):
             for name in [*dirs, *files]:
