@@ -70,4 +70,5 @@ def test_most_points_were_answered_from_a_snapshot() -> None:
     if len(RAN) < len(POINTS):
         pytest.skip("counts only when every point of the module ran")
     share = len(RESUMED) / len(POINTS)
+    print(f"{len(RESUMED)} of {len(POINTS)} corpus points answered from a snapshot")
     assert share >= 0.6, f"only {len(RESUMED)} of {len(POINTS)} points resumed"

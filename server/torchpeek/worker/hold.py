@@ -73,6 +73,7 @@ def hold(request: PreviewRequest, stop_line: int) -> Held:
         functions=_functions(keys),
         entered={keys[c] for c in run.tracer.entered if c in keys},
         grad=torch.is_grad_enabled(),
+        contexts=stack,
     )
 
 

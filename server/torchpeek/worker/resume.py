@@ -62,6 +62,8 @@ class Held:
     functions: dict[Key, list[FunctionType]] = field(default_factory=dict)
     entered: set[Key] = field(default_factory=set)
     grad: bool = True
+    # The open contexts of the held run (the preview rules): collecting them would undo them.
+    contexts: Any = None
 
     @property
     def end_line(self) -> int:
