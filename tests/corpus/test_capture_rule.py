@@ -17,7 +17,8 @@ import pytest
 
 from tests.corpus.points import Point
 from tests.corpus.record import Done, Layout, Recorder
-from torchpeek.worker.trace import Captured, Tracer, instrument
+from torchpeek.worker.probes import Captured, Tracer
+from torchpeek.worker.trace import instrument
 
 FILENAME = "/virtual/case.py"
 

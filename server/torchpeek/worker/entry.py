@@ -27,8 +27,9 @@ from typing import Any
 import torch
 
 from .outline import Index, Unreachable, comment_call, eval_call_args, required_args
+from .probes import Captured, Tracer
 from .shapes import annotation_input, layer_inputs, size_hints
-from .trace import Captured, Target, Tracer
+from .trace import Target
 
 MAX_TRIES = 8
 CONFIG_WORDS = ("config", "cfg", "args", "params", "settings", "hparams")

@@ -4,13 +4,19 @@ A module's ``repr`` is either every default (``Conv2d(3, 32, kernel_size=(3,
 3), stride=(1, 1), padding=(1, 1))``) or nothing at all (``BatchNorm2d(64,
 eps=…)`` in some versions, a bare class name in others). A narrow popup wants
 the few numbers that decide shapes, written the same way for every layer.
+
+``LayerLog`` collects each leaf layer's output while the hovered statement runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from .describe import size_text
 
 
 def _one(value: Any) -> str:
@@ -89,3 +95,72 @@ def short_layer(module: torch.nn.Module) -> str:
         details = ""
     name = type(module).__name__
     return f"{name} {details}" if details else name
+
+
+# The hover collapses repeated blocks and cuts long lists with a "… N more" line.
+MAX_ROWS = 4000
+
+
+@dataclass
+class LayerLog:
+    """Leaf-module outputs seen while the hovered statement ran, and the module that failed."""
+
+    names: dict[int, str] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    stack: list[tuple[torch.nn.Module, list[str]]] = field(default_factory=list)
+    failed: dict[str, Any] | None = None
+
+    def name_modules(self, namespace: dict[str, Any]) -> None:
+        for var, value in list(namespace.items()):
+            if isinstance(value, torch.nn.Module):
+                for sub, module in value.named_modules(prefix=var):
+                    self.names.setdefault(id(module), sub)
+
+    def pre(self, module: torch.nn.Module, args: Any) -> None:
+        shapes = [size_text(a.shape) for a in args if isinstance(a, torch.Tensor)]
+        self.stack.append((module, shapes))
+
+    def post(self, module: torch.nn.Module, args: Any, output: Any) -> None:
+        if self.stack:
+            self.stack.pop()
+        if any(True for _ in module.children()) or len(self.rows) >= MAX_ROWS:
+            return
+        shape = (
+            size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        )
+        self.rows.append(
+            {
+                "name": self.names.get(id(module), ""),
+                "layer": _layer_repr(module),
+                "short": short_layer(module),
+                "output": shape,
+            }
+        )
+
+    def culprit(self) -> dict[str, Any] | None:
+        if not self.stack:
+            return None
+        module, shapes = self.stack[-1]
+        return {
+            "name": self.names.get(id(module), ""),
+            "layer": _layer_repr(module),
+            "inputs": shapes,
+        }
+
+
+def _layer_repr(module: torch.nn.Module) -> str:
+    text = repr(module)
+    return text if "\n" not in text and len(text) <= 80 else type(module).__name__
+
+
+@contextlib.contextmanager
+def hooks(log: LayerLog) -> Any:
+    from torch.nn.modules import module as module_mod
+
+    pre = module_mod.register_module_forward_pre_hook(log.pre)
+    post = module_mod.register_module_forward_hook(log.post)
+    try:
+        yield
+    finally:
+        pre.remove()
+        post.remove()

@@ -13,19 +13,17 @@ import contextlib
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from . import simcuda
-from .describe import describe, size_text
+from .describe import describe
 from .entry import Unreachable, reach
-from .layers import short_layer
+from .layers import LayerLog, hooks
+from .probes import Capture, Captured, OutOfTime, Tracer
 from .program import Program
 from .protocol import PreviewRequest
 from .semantics import Notes, mirror_folder, package_of, preview_semantics
-from .trace import Capture, Captured, OutOfTime, Target, Tracer
+from .trace import Target
 
 if TYPE_CHECKING:
     from .resume import Resumed
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 RESOURCE_ERRORS = (MemoryError,)
 # The hover collapses repeated blocks and cuts long lists with a "… N more" line.
 MAX_LAYERS = 400
-MAX_ROWS = 4000
 # Fake tensors cost more per operation than small real ones: a long loop of tiny
 # steps gives way to the real CPU after this share of the time limit.
 FAKE_SHARE = 0.35
@@ -41,71 +38,6 @@ MAX_RECORDED_BYTES = 1 << 20
 # A whole-file trace keeps what it recorded when its last run reaches this share
 # of the limit (a long training loop), instead of being killed with nothing.
 TRACE_SHARE = 0.5
-
-
-@dataclass
-class LayerLog:
-    """Leaf-module outputs seen while the hovered statement ran, and the module that failed."""
-
-    names: dict[int, str] = field(default_factory=dict)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    stack: list[tuple[torch.nn.Module, list[str]]] = field(default_factory=list)
-    failed: dict[str, Any] | None = None
-
-    def name_modules(self, namespace: dict[str, Any]) -> None:
-        for var, value in list(namespace.items()):
-            if isinstance(value, torch.nn.Module):
-                for sub, module in value.named_modules(prefix=var):
-                    self.names.setdefault(id(module), sub)
-
-    def pre(self, module: torch.nn.Module, args: Any) -> None:
-        shapes = [size_text(a.shape) for a in args if isinstance(a, torch.Tensor)]
-        self.stack.append((module, shapes))
-
-    def post(self, module: torch.nn.Module, args: Any, output: Any) -> None:
-        if self.stack:
-            self.stack.pop()
-        if any(True for _ in module.children()) or len(self.rows) >= MAX_ROWS:
-            return
-        shape = (
-            size_text(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-        )
-        self.rows.append(
-            {
-                "name": self.names.get(id(module), ""),
-                "layer": _layer_repr(module),
-                "short": short_layer(module),
-                "output": shape,
-            }
-        )
-
-    def culprit(self) -> dict[str, Any] | None:
-        if not self.stack:
-            return None
-        module, shapes = self.stack[-1]
-        return {
-            "name": self.names.get(id(module), ""),
-            "layer": _layer_repr(module),
-            "inputs": shapes,
-        }
-
-
-def _layer_repr(module: torch.nn.Module) -> str:
-    text = repr(module)
-    return text if "\n" not in text and len(text) <= 80 else type(module).__name__
-
-
-@contextlib.contextmanager
-def _hooks(log: LayerLog) -> Any:
-    from torch.nn.modules import module as module_mod
-
-    pre = module_mod.register_module_forward_pre_hook(log.pre)
-    post = module_mod.register_module_forward_hook(log.post)
-    try:
-        yield
-    finally:
-        pre.remove()
-        post.remove()
 
 
 def phase_modes(mode: str) -> list[Any]:
@@ -189,7 +121,7 @@ class Run:
             stack.enter_context(
                 preview_semantics(self.request.filename, self.request.sys_path, self.notes)
             )
-        stack.enter_context(_hooks(self.log))
+        stack.enter_context(hooks(self.log))
         return stack
 
     def _evaluate(self, frame: Any) -> Any:
