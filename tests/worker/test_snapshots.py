@@ -259,3 +259,18 @@ def test_forged_holder_messages_never_name_another_process(worker: WorkerProcess
     finally:
         victim.kill()
         victim.wait()
+
+
+def test_a_whole_file_trace_resumes_with_every_line_recorded(worker: WorkerProcess) -> None:
+    # the trace behind inlay hints: every assigned name's first value, by line
+    versions = [TWICE.replace("{n}", str(n)) for n in range(4)]
+    answers = []
+    for source in versions:
+        answer = worker.preview(source, -1, "", filename="/tmp/tp-snap/trace.py")
+        full = worker.preview(source, -1, "", filename="/tmp/tp-snap/trace.py", snapshots=False)
+        assert answer["recorded"] == full["recorded"]
+        assert answer["recorded_loops"] == full["recorded_loops"]
+        answers.append(answer)
+        worker.settle()
+    assert [("resumed" in a) for a in answers] == [False, False, True, True]
+    assert sorted(answers[-1]["recorded"]) == ["10", "11", "12", "5", "9"]

@@ -124,6 +124,18 @@ def memory_available_kb() -> int:
     return 1 << 40
 
 
+def _stop_line(request: PreviewRequest, result: dict[str, Any], changed: int | None) -> int | None:
+    """Where a wished-for holder stops: before the statement a hover's value came from (its
+    module-level line), or before the first changed line if that comes first. A whole-file
+    trace (inlay hints) only has the changed line."""
+    if request.line < 0:
+        return changed
+    top = result.get("top_line")
+    if request.line == 0 or type(top) is not int:
+        return None
+    return top if changed is None else min(top, changed)
+
+
 @dataclass
 class HolderChild:
     """A preview child forked by a holder (the holder waits for it and reports its end)."""
@@ -236,15 +248,12 @@ class Snapshots:
         while len(self.previous) > MAX_DOCUMENTS:
             self.previous.pop(next(iter(self.previous)))
         self.limit_kb = request.snapshot_mb * 1024
-        top = result.get("top_line")
-        if not request.snapshots or request.line <= 0 or not isinstance(top, int):
-            return
-        stop = top
         changed = first_difference(previous, new) if previous is not None else None
-        if changed is not None:
-            stop = min(stop, changed)
+        stop = _stop_line(request, result, changed)
         used = result.get("resumed", {}).get("line")
-        if stop <= 1 or (isinstance(used, int) and used >= stop - 1):
+        if not request.snapshots or stop is None or stop <= 1:
+            return
+        if isinstance(used, int) and used >= stop - 1:
             return
         mode = str(result.get("mode", request.modes[0]))
         wanted = replace(request, modes=request.modes if mode == request.modes[0] else (mode,))
