@@ -229,6 +229,12 @@ class Worker:
             "active": True,
             "detail": f"newest request first, at most {MAX_QUEUE} waiting; requests validated",
         }
+        layers["snapshots"] = {
+            "active": True,
+            "detail": "holders run a file's first statements under these layers (16 MiB "
+            "scratch); only a holder's forking thread may fork; at most 6, within "
+            "snapshots.memoryMb of PSS",
+        }
         layers["result_size"] = {
             "active": True,
             "detail": f"results capped at {MAX_MESSAGE // 2**20} MiB after encoding",
