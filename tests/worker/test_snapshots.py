@@ -274,3 +274,14 @@ def test_a_whole_file_trace_resumes_with_every_line_recorded(worker: WorkerProce
         worker.settle()
     assert [("resumed" in a) for a in answers] == [False, False, True, True]
     assert sorted(answers[-1]["recorded"]) == ["10", "11", "12", "5", "9"]
+
+
+def test_a_line_in_a_function_that_ran_picks_an_earlier_holder(worker: WorkerProcess) -> None:
+    versions = [TWICE.replace("{n}", str(n)) for n in range(6)]
+    name = "/tmp/tp-snap/earlier.py"
+    hover_after_edits(worker, versions[:2], 5, "t", name)  # a holder before the first call
+    hover_after_edits(worker, versions[2:4], 12, "d", name)  # one after both calls
+    held = sorted(h["line"] for h in worker.snapshots()["holders"] if h["filename"] == name)
+    assert held == [6, 11]
+    answers = hover_after_edits(worker, versions[4:], 5, "t", name)
+    assert all(a["resumed"]["line"] == 6 and a["reached"]["via_line"] == 9 for a in answers)

@@ -9,6 +9,7 @@ filed by (statement, function) so a resumed run can give it new code.
 
 from __future__ import annotations
 
+import ast
 import gc
 import os
 from types import CodeType, FunctionType
@@ -17,7 +18,15 @@ from typing import Any
 import torch
 
 from . import simcuda
-from .layout import Layout, code_keys, compile_part, flat_body, flat_instrumented
+from .layout import (
+    Layout,
+    code_keys,
+    compile_part,
+    first_line,
+    flat_body,
+    flat_instrumented,
+    functions_in,
+)
 from .program import Program, repair
 from .protocol import PreviewRequest
 from .resume import Held, Key
@@ -59,6 +68,7 @@ def hold(request: PreviewRequest, stop_line: int) -> Held:
     exec(code, run.namespace)
     run.tracer.deadline = None
     keys = code_keys(code, list(enumerate(nodes)))
+    ran = {keys[c] for c in run.tracer.entered if c in keys}
     return Held(
         request=request,
         mode=mode,
@@ -71,10 +81,15 @@ def hold(request: PreviewRequest, stop_line: int) -> Held:
         recorded=run.tracer.recorded,
         loops=run.tracer.loops,
         functions=_functions(keys),
-        entered={keys[c] for c in run.tracer.entered if c in keys},
+        entered=ran,
+        entered_spans=[_span(functions_in(nodes[i])[n]) for i, n in sorted(ran)],
         grad=torch.is_grad_enabled(),
         contexts=stack,
     )
+
+
+def _span(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+    return first_line(function), function.end_lineno or function.lineno
 
 
 def _ignore_fork_handlers() -> None:

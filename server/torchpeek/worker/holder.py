@@ -64,6 +64,7 @@ class Holder:
     count: int = 0
     end_line: int = 0
     spans: list[list[Any]] = field(default_factory=list)
+    ran: list[list[int]] = field(default_factory=list)  # functions that ran in the held statements
     pss_kb: int = 0
     last_used: float = field(default_factory=time.monotonic)
     buffer: bytes = b""
@@ -103,6 +104,7 @@ class Holder:
             self.ready = True
             self.count, self.end_line = message["count"], message["end_line"]
             self.spans = message["spans"]
+            self.ran = message.get("ran", [])
             self.pss_kb = pss_kb(self.pid)
         elif message.get("op") == "failed":
             self.failed = str(message.get("why", "failed"))
@@ -178,8 +180,9 @@ def _holder_main(
         STATE["random"] = random.getstate()  # Python reseeds its generator in each child
         gc.collect()
         gc.disable()  # nothing of the user's may run (in a finalizer) on the forking thread
-        spans = held.layout.to_json(held.count)
-        _send(sock, {"op": "ready", "count": held.count, "end_line": held.end_line, "spans": spans})
+        ready = {"op": "ready", "count": held.count, "end_line": held.end_line}
+        ready.update(spans=held.layout.to_json(held.count), ran=held.entered_spans)
+        _send(sock, ready)
         HELD.release()
     except BaseException as error:  # noqa: BLE001 - reported; the worker discards the holder
         with contextlib.suppress(OSError):

@@ -61,6 +61,7 @@ class Held:
     loops: dict[int, int]
     functions: dict[Key, list[FunctionType]] = field(default_factory=dict)
     entered: set[Key] = field(default_factory=set)
+    entered_spans: list[tuple[int, int]] = field(default_factory=list)
     grad: bool = True
     # The open contexts of the held run (the preview rules): collecting them would undo them.
     contexts: Any = None

@@ -113,6 +113,20 @@ def _child_of(pid: Any, parent: int) -> bool:
         return False
 
 
+def _unran_function(line: int, holder: Holder, snapshot: dict[str, Any]) -> bool:
+    """Whether new line ``line`` is in a held function that did not run (so its first call is
+    still to come); inside the changed lines the child checks for itself."""
+    if not in_functions(line, holder.spans, snapshot):
+        return False
+    changed, delta = snapshot["changed"], snapshot["delta"]
+    old = line
+    if changed and line > changed[1] + delta:
+        old = line - delta
+    elif changed and line >= changed[0]:
+        return True
+    return not any(first <= old <= last for first, last in holder.ran)
+
+
 def memory_available_kb() -> int:
     try:
         with open("/proc/meminfo") as handle:
@@ -199,7 +213,7 @@ class Snapshots:
             end = reach(holder.end_line, snapshot)
             if holder.key != key or end <= best_end or self._misfit(holder, request):
                 continue
-            if 0 < request.line <= end and not in_functions(request.line, holder.spans, snapshot):
+            if 0 < request.line <= end and not _unran_function(request.line, holder, snapshot):
                 continue
             best, best_end = (holder, snapshot), end
         return best
