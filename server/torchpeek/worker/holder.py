@@ -15,6 +15,9 @@ the pipe for its answer (``SCM_RIGHTS``), forks, and reports the child's pid
 and exit status. Each child first loads the full filter for its own pid,
 puts the scratch directory back as the holder left it, and resumes
 (``resume.py``).
+
+Everything a holder and its children run is imported before the holder is
+confined: Landlock may not let it read torchpeek's own files afterwards.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from typing import Any
 from . import sandbox, seccomp
 from .children import close_all_except, kill
 from .forksafe import settle_child
+from .hold import hold
 from .protocol import PreviewRequest, encode
+from .resume import resume_preview
 from .scratch import Scratch
 
 # A holder's forking thread runs with these, taken before any user code runs.
@@ -171,8 +176,6 @@ def _holder_main(
             raise RuntimeError(detail)
         STATE["layers"] = sorted(name for name, layer in layers.items() if layer["active"])
         STATE["scoped"] = scoped
-        from .hold import hold
-
         held = hold(request, stop_line)
         if _thread._count() > 1:
             raise RuntimeError("the statements left threads running")
@@ -242,8 +245,6 @@ def _standby(sock: socket.socket) -> None:
     except BaseException:  # noqa: BLE001 - the holder reports the exit
         os._exit(4)
     try:
-        from .resume import resume_preview
-
         message = json.loads(data)
         result = resume_preview(
             PreviewRequest.from_json(message), message["snapshot"], STATE["held"]

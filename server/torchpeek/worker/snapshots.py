@@ -185,6 +185,7 @@ class Snapshots:
         self.previous: dict[str, list[str]] = {}
         self.misfits: set[tuple[int, int, int]] = set()
         self.limit_kb = 1024 * 1024
+        self.last_failure = ""  # why the last holder that failed to build was not kept
 
     def building(self) -> list[Holder]:
         return [h for h in self.holders if not h.ready and not h.failed]
@@ -309,6 +310,8 @@ class Snapshots:
     def drop(self, holder: Holder) -> None:
         if holder in self.holders:
             self.holders.remove(holder)
+        if holder.failed and not holder.ready:
+            self.last_failure = f"{os.path.basename(holder.request.filename)}: {holder.failed}"
         holder.discard()
 
     def wait_fds(self) -> list[Holder]:
@@ -335,6 +338,7 @@ class Snapshots:
             "building": len(self.building()),
             "pss_kb": total,
             "limit_mb": self.limit_kb // 1024,
+            "last_failure": self.last_failure,
         }
 
     def close(self) -> None:
