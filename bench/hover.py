@@ -19,6 +19,9 @@ Measured, all in one run:
 * where the time goes: the same previews sent straight to a worker process
   (no LSP), with the worker's ``elapsed_ms`` (fork to result) and the child's
   ``run_ms`` (executing the program).
+* snapshots: hover latency against 1 to 1,000 statements above the hover and
+  inside GPT's forward, snapshots on vs off, and the worker tree's PSS
+  (``bench/scaling.py``).
 
 ``--python`` picks the worker's interpreter (initialization option
 ``python``); the cold and real baselines use the same interpreter.
@@ -54,6 +57,7 @@ from _lsp import (  # noqa: E402
     p99,
     table,
 )
+from scaling import scaling_section  # noqa: E402
 
 SIMPLE = "import torch\nx = torch.zeros(3, 5)\n"
 CNN = """import torch
@@ -476,6 +480,8 @@ async def main_async(args: argparse.Namespace) -> int:
     finally:
         await session.close()
 
+    scaling = await scaling_section(options, args.quick, GPT, GPT_POINT, children, cmdline)
+
     cold = cold_runs(python, args.n_cold)
     reals = [real_vgg(python) for _ in range(args.n_real)]
     breakdown = await worker_breakdown(python, args.n_breakdown)
@@ -629,6 +635,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(hints_table(hints))
     print()
     print(table(["target", "measured", "goal", "result"], targets, "Targets (informative only)"))
+    print()
+    print(scaling)
     print()
     print(
         f"At the end: {load_line()}. worker ms = the time the hover reports (worker fork -> result)."
