@@ -17,7 +17,8 @@ puts the scratch directory back as the holder left it, and resumes
 (``resume.py``).
 
 Everything a holder and its children run is imported before the holder is
-confined: Landlock may not let it read torchpeek's own files afterwards.
+confined (Landlock may not let it read torchpeek's own files afterwards), and
+not before: the worker itself must start without torch.
 """
 
 from __future__ import annotations
@@ -38,9 +39,7 @@ from typing import Any
 from . import sandbox, seccomp
 from .children import close_all_except, kill
 from .forksafe import settle_child
-from .hold import hold
 from .protocol import PreviewRequest, encode
-from .resume import resume_preview
 from .scratch import Scratch
 
 # A holder's forking thread runs with these, taken before any user code runs.
@@ -110,7 +109,7 @@ class Holder:
             self.count, self.end_line = message["count"], message["end_line"]
             self.spans = message["spans"]
             self.ran = message.get("ran", [])
-            self.pss_kb = pss_kb(self.pid)
+            self.pss_kb = tree_pss_kb(self.pid)
         elif message.get("op") == "failed":
             self.failed = str(message.get("why", "failed"))
 
@@ -122,6 +121,21 @@ class Holder:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def tree_pss_kb(pid: int) -> int:
+    """PSS of a process and all its descendants (a holder with its standby child)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += pss_kb(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def pss_kb(pid: int) -> int:
@@ -163,6 +177,10 @@ def _holder_main(
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         close_all_except((sock.fileno(),))
+        from .hold import hold
+        from .resume import resume_preview
+
+        STATE["resume"] = resume_preview
         limits = replace(
             request.limits, max_scratch_mb=min(request.limits.max_scratch_mb, SCRATCH_MB)
         )
@@ -246,9 +264,8 @@ def _standby(sock: socket.socket) -> None:
         os._exit(4)
     try:
         message = json.loads(data)
-        result = resume_preview(
-            PreviewRequest.from_json(message), message["snapshot"], STATE["held"]
-        )
+        resume = STATE["resume"]
+        result = resume(PreviewRequest.from_json(message), message["snapshot"], STATE["held"])
         result["sandbox"] = STATE["layers"]
         payload = encode(result)
     except BaseException as error:  # noqa: BLE001

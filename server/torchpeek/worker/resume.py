@@ -81,6 +81,7 @@ class Resumed:
     modes: list[Any]
     recorded: dict[int, dict[str, Any]]
     loops: dict[int, int]
+    held_lines: set[int] = field(default_factory=set)  # lines the holder recorded
 
 
 @dataclass
@@ -266,6 +267,7 @@ def prepare(
         if new is not None and new_loop is not None:
             loops[new] = new_loop
     resumed = Resumed(held.namespace, held.notes, held.missing, held.modes, recorded, loops)
+    resumed.held_lines = set(recorded)
     return program, resumed, plan.end
 
 

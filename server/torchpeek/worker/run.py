@@ -247,9 +247,11 @@ class Run:
             self.notes.add(f"`{module}` is not installed here: a stand-in absorbs its uses")
         if self.notes.items:
             result["notes"] = self.notes.items
-        if self.tracer.recorded:
-            result["recorded"] = _bounded(self.tracer.recorded)
-            result["recorded_loops"] = {str(k): v for k, v in self.tracer.loops.items()}
+        recorded = self.tracer.recorded
+        if self.resumed is not None:  # the held lines come with the version's whole-file trace
+            recorded = {k: v for k, v in recorded.items() if k not in self.resumed.held_lines}
+        if recorded:
+            result["recorded"] = _bounded(recorded)
         result["recorded_loops"] = {str(k): v for k, v in self.tracer.loops.items()}
         return result
 

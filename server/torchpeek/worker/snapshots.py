@@ -321,7 +321,7 @@ class Snapshots:
         rows: list[dict[str, Any]] = []
         for holder in self.holders:
             if holder.ready:
-                holder.pss_kb = holders.pss_kb(holder.pid)
+                holder.pss_kb = holders.tree_pss_kb(holder.pid)
             rows.append(
                 {
                     "filename": holder.request.filename,
@@ -332,7 +332,7 @@ class Snapshots:
                     "pss_kb": holder.pss_kb,
                 }
             )
-        total = holders.pss_kb(os.getpid()) + sum(h.pss_kb for h in self.holders)
+        total = holders.tree_pss_kb(os.getpid())  # the worker, its standby, holders, children
         return {
             "holders": rows,
             "building": len(self.building()),
