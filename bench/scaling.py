@@ -21,8 +21,8 @@ on both, one after the other, so load on the machine hits both alike.
   ``torchpeek.snapshotStatus`` reports, against the holders' bound.
 
 Between hovers the bench pauses like a user between edits: ``PAUSE_S``, then it
-polls ``torchpeek.snapshotStatus`` until ``building == 0`` (at most
-``IDLE_CAP_S``). That wait is not in the hover time. A server without the
+polls ``torchpeek.snapshotStatus`` until no background trace (inlay hints) is
+pending and no holder is building (at most ``IDLE_CAP_S``). That wait is not in the hover time. A server without the
 command (snapshots not there yet) counts as having no holders.
 """
 
@@ -191,12 +191,13 @@ class Server:
         return raw
 
     async def wait_idle(self) -> float:
-        """Pause, then poll until no holder is building (capped); the seconds waited."""
+        """Pause, then poll until no background trace is pending and no holder is building
+        (capped): a user pausing between edits. The seconds waited."""
         started = time.monotonic()
         await asyncio.sleep(PAUSE_S)
         while time.monotonic() - started < IDLE_CAP_S:
             status = await self.snapshot_status()
-            if status is None or not status.get("building"):
+            if status is None or not (status.get("building") or status.get("traces_pending")):
                 break
             await asyncio.sleep(POLL_S)
         return time.monotonic() - started
@@ -415,7 +416,7 @@ def scaling_table(res: Results) -> str:
         f"(ms; snapshots on = default server, off = snapshots.enabled=false)\n"
         f"{res.iterations} hovers per cell; the first {res.warmup} of each cell are warm-ups, "
         f"dropped. Idle wait (median ms, not in the hover time): {PAUSE_S:g} s pause, then "
-        f"until building == 0 (cap {IDLE_CAP_S:g} s; 'capped' = waits that hit it); "
+        f"until no trace is pending and no holder building (cap {IDLE_CAP_S:g} s; 'capped' = waits that hit it); "
         f"'empty' = hovers without text"
     )
     return table(headers, rows, title)

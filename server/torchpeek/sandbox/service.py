@@ -359,6 +359,7 @@ class PreviewService:
             return {"holders": [], "building": 0, "pss_kb": 0, "error": str(error)}
         report.pop("op", None)
         report.pop("id", None)
+        report["traces_pending"] = self.traces.pending()  # background traces (inlay hints)
         return report
 
     async def doctor(self) -> dict[str, Any]:

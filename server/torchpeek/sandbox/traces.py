@@ -85,6 +85,10 @@ class BackgroundTraces:
             if trace.running is not None and not trace.running.done():
                 trace.running.cancel()
 
+    def pending(self) -> int:
+        """Traces scheduled or running whose result is not in yet."""
+        return sum(1 for trace in self.traces.values() if not trace.done.done())
+
     def latest(self, uri: str) -> Trace | None:
         """The last finished trace of ``uri`` (any version)."""
         return self.finished.get(uri)
