@@ -296,6 +296,9 @@ class Snapshots:
 
     def fit(self, room: int = 0) -> None:
         """Drop the least recently used holders until count and memory are within bounds."""
+        for holder in self.holders:
+            if holder.ready:  # its standby child counts too, forked after it became ready
+                holder.pss_kb = holders.tree_pss_kb(holder.pid)
         while True:
             ready = sorted((h for h in self.holders if h.ready), key=lambda h: h.last_used)
             over = (
