@@ -138,6 +138,12 @@ def memory_available_kb() -> int:
     return 1 << 40
 
 
+def _wish_key(request: PreviewRequest, stop: int) -> tuple[str, int, int]:
+    """A holder wish: the context, where it stops and the text it would run."""
+    held = "\n".join(request.source.splitlines()[: stop - 1])
+    return context_key(request), stop, hash(held)
+
+
 def _stop_line(request: PreviewRequest, result: dict[str, Any], changed: int | None) -> int | None:
     """Where a wished-for holder stops: before the statement a hover's value came from (its
     module-level line), or before the first changed line if that comes first. A whole-file
@@ -186,6 +192,7 @@ class Snapshots:
         self.misfits: set[tuple[int, int, int]] = set()
         self.limit_kb = 1024 * 1024
         self.last_failure = ""  # why the last holder that failed to build was not kept
+        self.refused: set[tuple[str, int, int]] = set()
 
     def building(self) -> list[Holder]:
         return [h for h in self.holders if not h.ready and not h.failed]
@@ -193,6 +200,9 @@ class Snapshots:
     def on_readable(self, holder: Holder) -> None:
         for message in holder.messages():
             holder.take_ready(message)
+        if holder.ready and holder.pss_kb > self.limit_kb:
+            holder.failed = f"{holder.pss_kb >> 10} MB is over the snapshots' memory budget"
+            holder.ready = False
         if holder.failed:
             self.drop(holder)
         elif holder.ready:
@@ -272,6 +282,8 @@ class Snapshots:
             return
         mode = str(result.get("mode", request.modes[0]))
         wanted = replace(request, modes=request.modes if mode == request.modes[0] else (mode,))
+        if _wish_key(wanted, stop) in self.refused:
+            return
         key = context_key(wanted)
         for holder in self.holders:
             if (
@@ -287,6 +299,7 @@ class Snapshots:
         now = time.monotonic()
         for holder in self.building():
             if now - holder.started > BUILD_LIMITS * holder.request.limits.timeout_ms / 1000 + 2:
+                holder.failed = "its statements ran longer than the preview time limit"
                 self.drop(holder)
         if self.wish is None or self.building():
             return
@@ -315,6 +328,9 @@ class Snapshots:
             self.holders.remove(holder)
         if holder.failed and not holder.ready:
             self.last_failure = f"{os.path.basename(holder.request.filename)}: {holder.failed}"
+            if len(self.refused) > 4096:
+                self.refused.clear()
+            self.refused.add(_wish_key(holder.request, holder.stop_line))  # not built again
         holder.discard()
 
     def wait_fds(self) -> list[Holder]:
