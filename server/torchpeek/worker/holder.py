@@ -29,6 +29,7 @@ import gc
 import json
 import os
 import random
+import select
 import shutil
 import socket
 import tempfile
@@ -43,10 +44,11 @@ from .protocol import PreviewRequest, encode
 from .scratch import Scratch
 
 # A holder's forking thread runs with these, taken before any user code runs.
-_RECV_FDS, _FORK, _WAITPID = socket.recv_fds, os.fork, os.waitpid
+_RECV_FDS, _FORK, _WAITPID, _SELECT = socket.recv_fds, os.fork, os.waitpid, select.select
 STATE: dict[str, Any] = {}
 HELD = _thread.allocate_lock()  # released once the holder's statements have run
 MAX_BUFFER = 1 << 16
+REAP_S = 0.02  # how often the forking thread looks for children that ended
 # A holder's scratch tmpfs is small: statements that write more are not held (a
 # full disk would change what they do), see ``scratch.MAX_BYTES``.
 SCRATCH_MB = 16
@@ -199,8 +201,10 @@ def _holder_main(
             raise RuntimeError("the statements left threads running")
         STATE["held"], STATE["scratch"] = held, Scratch.take(workdir)
         STATE["random"] = random.getstate()  # Python reseeds its generator in each child
-        gc.collect()
-        gc.disable()  # nothing of the user's may run (in a finalizer) on the forking thread
+        # Nothing of the user's may run (in a finalizer) on the forking thread: what exists
+        # now is never collected here, and nothing is collected while the holder waits.
+        gc.freeze()
+        gc.disable()
         ready = {"op": "ready", "count": held.count, "end_line": held.end_line}
         ready.update(spans=held.layout.to_json(held.count), ran=held.entered_spans)
         _send(sock, ready)
@@ -225,41 +229,70 @@ def _read_line(sock: socket.socket, first: bytes) -> bytes:
 
 
 def _serve(sock: socket.socket) -> None:
-    """The forking thread: keeps one standby child waiting, and reports how each one ended."""
+    """The forking thread: one standby child always waiting, each exit reported.
+
+    The next standby is forked as soon as the last one has taken its request,
+    so a hover that follows at once does not wait for the last child's exit.
+    """
     sandbox.FORKER["ident"] = _thread.get_ident()
     HELD.acquire()  # the first standby is forked once the statements have run
     while True:
+        took_read, took_write = os.pipe()
         pid = _FORK()
         if pid == 0:
-            _standby(sock)
-        _, status = _WAITPID(pid, 0)
+            os.close(took_read)
+            _standby(sock, took_write)
+        os.close(took_write)
+        while not _SELECT([took_read], [], [], REAP_S)[0]:
+            _reap(sock)
+        os.read(took_read, 1)  # a byte once it took a request; nothing if it died first
+        os.close(took_read)
+        _reap(sock)
+
+
+def _reap(sock: socket.socket) -> None:
+    """Report every child that has ended."""
+    while True:
+        try:
+            pid, status = _WAITPID(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
         try:
             sock.sendall(b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
         except OSError:
             os._exit(0)
 
 
-def _standby(sock: socket.socket) -> None:
-    """A child of the holder: confined and set up first, then it takes one request and answers."""
+def _standby(sock: socket.socket, took: int) -> None:
+    """A child of the holder: confined and set up first, then it takes one request and answers.
+
+    The scratch directory is put back once the request is in: by then the
+    worker has killed the previous child, which answered before this request
+    was sent.
+    """
     status = 0
     try:
         sandbox.FORKER["ident"] = None
         sandbox.die_with_parent()
-        close_all_except((sock.fileno(),))
+        close_all_except((sock.fileno(), took))
         active, detail = seccomp.install(os.getpid(), STATE["scoped"])
         if not active and "seccomp" in STATE["layers"]:
             raise RuntimeError(detail)
         gc.enable()
         settle_child()
         random.setstate(STATE["random"])
-        STATE["scratch"].restore()
         head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
         if not head or not fds:
             os._exit(0)  # the worker closed its end
+        os.write(took, b"x")
+        os.close(took)
         data = _read_line(sock, head)
         result_fd = fds[0]
         sock.sendall(b'{"op": "started", "pid": %d}\n' % os.getpid())
         sock.close()  # user code must never reach the worker's socket
+        STATE["scratch"].restore()
     except BaseException:  # noqa: BLE001 - the holder reports the exit
         os._exit(4)
     try:

@@ -8,6 +8,7 @@ turns a crash or kill into a clear message.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -338,6 +339,10 @@ def main() -> int:
     info = _torch_info()
     if info.get("torch"):
         info["warmup_ms"] = round(warm_up(), 1)
+        # torch's objects never become garbage: children and holders need not scan them
+        # (nor copy their pages by touching them), and a holder finds its own objects fast.
+        gc.collect()
+        gc.freeze()
     channel.send({"op": "hello", "pid": os.getpid(), "python": sys.executable, **info})
     worker = Worker(channel, info)
     try:
