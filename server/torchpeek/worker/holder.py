@@ -115,13 +115,16 @@ class Holder:
         elif message.get("op") == "failed":
             self.failed = str(message.get("why", "failed"))
 
-    def discard(self) -> None:
+    def discard(self, wait: bool = True) -> None:
+        """Kill the holder with its children; ``wait=False`` leaves the reaping to the caller
+        (a hover need not wait for a large process to be torn down)."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, 9)  # the holder, its children and anything they left behind
         kill(self.pid)
         self.sock.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        if wait:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -193,6 +193,7 @@ class Snapshots:
         self.limit_kb = 1024 * 1024
         self.last_failure = ""  # why the last holder that failed to build was not kept
         self.refused: set[tuple[str, int, int]] = set()
+        self.zombies: list[int] = []
 
     def building(self) -> list[Holder]:
         return [h for h in self.holders if not h.ready and not h.failed]
@@ -296,6 +297,7 @@ class Snapshots:
 
     def build_pending(self) -> None:
         """Start the wished-for holder, one at a time; give up on holders that take too long."""
+        self.reap()
         now = time.monotonic()
         for holder in self.building():
             if now - holder.started > BUILD_LIMITS * holder.request.limits.timeout_ms / 1000 + 2:
@@ -331,7 +333,18 @@ class Snapshots:
             if len(self.refused) > 4096:
                 self.refused.clear()
             self.refused.add(_wish_key(holder.request, holder.stop_line))  # not built again
-        holder.discard()
+        holder.discard(wait=False)
+        self.zombies.append(holder.pid)
+
+    def reap(self) -> None:
+        """Collect holders that were killed, without waiting for their teardown."""
+        for pid in list(self.zombies):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.zombies.remove(pid)
 
     def wait_fds(self) -> list[Holder]:
         return self.building()
@@ -363,3 +376,6 @@ class Snapshots:
     def close(self) -> None:
         for holder in list(self.holders):
             self.drop(holder)
+        for pid in self.zombies:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
