@@ -234,6 +234,17 @@ def _wait_until(pid: int, deadline: float) -> int | None:
         time.sleep(0.005)
 
 
+def reap_ended(pids: list[int]) -> None:
+    """Collect the killed children in ``pids`` that have ended (removed from the list)."""
+    for pid in list(pids):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            pids.remove(pid)
+
+
 def kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)

@@ -26,6 +26,7 @@ from .children import (
     Supervisor,
     fork_standby,
     read_all,
+    reap_ended,
     write_all,
 )
 from .forksafe import prepare_parent
@@ -166,13 +167,7 @@ class Worker:
 
     def reap(self) -> None:
         """Collect children that were killed after reporting, without waiting on teardown."""
-        for pid in list(self.zombies):
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self.zombies.remove(pid)
+        reap_ended(self.zombies)
 
     def handle(self, message: dict[str, Any]) -> None:
         op = message.get("op")

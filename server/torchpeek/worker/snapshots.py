@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from . import holder as holders
+from .children import reap_ended
 from .holder import Holder
 from .protocol import PreviewRequest, encode
 
@@ -338,13 +339,7 @@ class Snapshots:
 
     def reap(self) -> None:
         """Collect holders that were killed, without waiting for their teardown."""
-        for pid in list(self.zombies):
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self.zombies.remove(pid)
+        reap_ended(self.zombies)
 
     def wait_fds(self) -> list[Holder]:
         return self.building()
