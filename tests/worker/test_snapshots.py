@@ -285,3 +285,26 @@ def test_a_line_in_a_function_that_ran_picks_an_earlier_holder(worker: WorkerPro
     assert held == [6, 11]
     answers = hover_after_edits(worker, versions[4:], 5, "t", name)
     assert all(a["resumed"]["line"] == 6 and a["reached"]["via_line"] == 9 for a in answers)
+
+
+ESCAPES = """\
+import os
+import sys
+heard = []
+sys.addaudithook(lambda event, args: heard.append(event))
+try:
+    os.setsid()
+    session = "new"
+except PermissionError:
+    session = "refused"
+open("probe.txt", "w").close()
+n = {n}
+seen = f"{session} {len(heard)}"
+"""
+
+
+def test_previews_cannot_leave_their_group_or_add_audit_hooks(worker: WorkerProcess) -> None:
+    versions = [ESCAPES.replace("{n}", str(n)) for n in range(4)]
+    answers = hover_after_edits(worker, versions, 12, "seen", "/tmp/tp-snap/escapes.py")
+    assert answers[-1]["resumed"]
+    assert all(a["value"]["value"] == "'refused 0'" for a in answers)
