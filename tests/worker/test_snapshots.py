@@ -308,3 +308,32 @@ def test_previews_cannot_leave_their_group_or_add_audit_hooks(worker: WorkerProc
     answers = hover_after_edits(worker, versions, 12, "seen", "/tmp/tp-snap/escapes.py")
     assert answers[-1]["resumed"]
     assert all(a["value"]["value"] == "'refused 0'" for a in answers)
+
+
+PATCHER = """\
+import ctypes
+import os
+import socket
+libc = ctypes.CDLL(None)
+forks = []
+
+
+def evil(*args, **kwargs):
+    forks.append(libc.fork())  # on a holder's forking thread this would succeed
+    raise OSError("replaced")
+
+
+os.read = os.write = os.close = os.pipe = os.waitpid = evil
+socket.socket.sendall = socket.socket.recv = socket.socket.recvmsg = socket.socket.close = evil
+n = {n}
+seen = len(forks)
+"""
+
+
+def test_replaced_os_and_socket_functions_never_run_on_the_forking_thread(
+    worker: WorkerProcess,
+) -> None:
+    versions = [PATCHER.replace("{n}", str(n)) for n in range(4)]
+    answers = hover_after_edits(worker, versions, 16, "seen", "/tmp/tp-snap/patcher.py")
+    assert answers[-1]["resumed"]  # the holder still serves: its thread called none of them
+    assert all(a["value"]["value"] == "0" for a in answers)

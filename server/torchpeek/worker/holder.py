@@ -23,7 +23,9 @@ not before: the worker itself must start without torch.
 
 from __future__ import annotations
 
+import _socket
 import _thread
+import array
 import contextlib
 import gc
 import json
@@ -43,8 +45,13 @@ from .forksafe import settle_child
 from .protocol import PreviewRequest, encode
 from .scratch import Scratch
 
-# A holder's forking thread runs with these, taken before any user code runs.
-_RECV_FDS, _FORK, _WAITPID, _SELECT = socket.recv_fds, os.fork, os.waitpid, select.select
+# A holder's forking thread calls only these, taken before any user code runs (code of the
+# file that replaces ``os.read`` or a socket method must not get onto that thread).
+_FORK, _WAITPID, _SELECT = os.fork, os.waitpid, select.select
+_PIPE, _READ, _WRITE, _CLOSE, _WNOHANG = os.pipe, os.read, os.write, os.close, os.WNOHANG
+_SENDALL, _RECV, _RECVMSG = _socket.socket.sendall, _socket.socket.recv, _socket.socket.recvmsg
+_SOCKET_CLOSE, _FD_SIZE = _socket.socket.close, array.array("i").itemsize
+_RIGHTS = (socket.SOL_SOCKET, socket.SCM_RIGHTS, socket.CMSG_LEN(_FD_SIZE))
 STATE: dict[str, Any] = {}
 HELD = _thread.allocate_lock()  # released once the holder's statements have run
 MAX_BUFFER = 1 << 16
@@ -168,7 +175,7 @@ def start(request: PreviewRequest, stop_line: int, key: str) -> Holder:
 
 
 def _send(sock: socket.socket, message: dict[str, Any]) -> None:
-    sock.sendall(encode(message))
+    _SENDALL(sock, encode(message))
 
 
 def _holder_main(
@@ -224,11 +231,20 @@ def _holder_main(
 def _read_line(sock: socket.socket, first: bytes) -> bytes:
     data = first
     while not data.endswith(b"\n"):
-        chunk = sock.recv(1 << 20)
+        chunk = _RECV(sock, 1 << 20)
         if not chunk:
             os._exit(0)
         data += chunk
     return data
+
+
+def _receive_request(sock: socket.socket) -> tuple[bytes, int]:
+    """The first bytes of a request and the pipe its answer goes to (``SCM_RIGHTS``)."""
+    head, ancillary, _, _ = _RECVMSG(sock, 1 << 16, _RIGHTS[2])
+    for level, kind, data in ancillary:
+        if (level, kind) == _RIGHTS[:2] and len(data) >= _FD_SIZE:
+            return head, array.array("i", data[:_FD_SIZE])[0]
+    os._exit(0)  # the worker closed its end (or sent no pipe)
 
 
 def _serve(sock: socket.socket) -> None:
@@ -240,16 +256,16 @@ def _serve(sock: socket.socket) -> None:
     sandbox.FORKER["ident"] = _thread.get_ident()
     HELD.acquire()  # the first standby is forked once the statements have run
     while True:
-        took_read, took_write = os.pipe()
+        took_read, took_write = _PIPE()
         pid = _FORK()
         if pid == 0:
-            os.close(took_read)
+            _CLOSE(took_read)
             _standby(sock, took_write)
-        os.close(took_write)
+        _CLOSE(took_write)
         while not _SELECT([took_read], [], [], REAP_S)[0]:
             _reap(sock)
-        os.read(took_read, 1)  # a byte once it took a request; nothing if it died first
-        os.close(took_read)
+        _READ(took_read, 1)  # a byte once it took a request; nothing if it died first
+        _CLOSE(took_read)
         _reap(sock)
 
 
@@ -257,13 +273,13 @@ def _reap(sock: socket.socket) -> None:
     """Report every child that has ended."""
     while True:
         try:
-            pid, status = _WAITPID(-1, os.WNOHANG)
+            pid, status = _WAITPID(-1, _WNOHANG)
         except ChildProcessError:
             return
         if not pid:
             return
         try:
-            sock.sendall(b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
+            _SENDALL(sock, b'{"op": "exited", "pid": %d, "status": %d}\n' % (pid, status))
         except OSError:
             os._exit(0)
 
@@ -286,15 +302,12 @@ def _standby(sock: socket.socket, took: int) -> None:
         gc.enable()
         settle_child()
         random.setstate(STATE["random"])
-        head, fds, _, _ = _RECV_FDS(sock, 1 << 16, 1)
-        if not head or not fds:
-            os._exit(0)  # the worker closed its end
-        os.write(took, b"x")
-        os.close(took)
+        head, result_fd = _receive_request(sock)
+        _WRITE(took, b"x")
+        _CLOSE(took)
         data = _read_line(sock, head)
-        result_fd = fds[0]
-        sock.sendall(b'{"op": "started", "pid": %d}\n' % os.getpid())
-        sock.close()  # user code must never reach the worker's socket
+        _SENDALL(sock, b'{"op": "started", "pid": %d}\n' % os.getpid())
+        _SOCKET_CLOSE(sock)  # user code must never reach the worker's socket
         STATE["scratch"].restore()
     except BaseException:  # noqa: BLE001 - the holder reports the exit
         os._exit(4)
@@ -310,6 +323,6 @@ def _standby(sock: socket.socket, took: int) -> None:
     try:
         view = memoryview(payload)
         while view:
-            view = view[os.write(result_fd, view) :]
+            view = view[_WRITE(result_fd, view) :]
     finally:
         os._exit(status)
