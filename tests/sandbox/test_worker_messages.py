@@ -8,18 +8,11 @@ hostile server could send, then checks that a real preview still answers.
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from torchpeek.sandbox.client import BOOT
-from torchpeek.worker.environment import worker_environment
+from tests.worker.worker_process import WorkerProcess
 
 BAD_LINES = [
     b"[1]",
@@ -38,44 +31,11 @@ BAD_LINES = [
 ]
 
 
-class Worker:
-    def __init__(self) -> None:
-        python = os.environ.get("TORCHPEEK_WORKER_PYTHON", sys.executable)
-        self.process = subprocess.Popen(
-            [python, "-u", str(BOOT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=worker_environment(os.environ),
-        )
-        self.buffer = b""
-
-    def send(self, line: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + b"\n")
-        self.process.stdin.flush()
-
-    def read(self, timeout: float = 60) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, "the worker did not answer"
-            chunk = os.read(fd, 65536)
-            assert chunk, f"the worker exited ({self.process.wait()})"
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
-
-
 @pytest.fixture(scope="module")
-def worker() -> Iterator[Worker]:
-    running = Worker()
+def worker() -> Iterator[WorkerProcess]:
+    running = WorkerProcess(require_torch=False)
     try:
-        hello = running.read(timeout=120)
-        assert hello["op"] == "hello", hello
-        if not hello.get("torch"):
+        if not running.hello.get("torch"):
             pytest.skip("no torch in the worker interpreter")
         yield running
     finally:
@@ -83,10 +43,10 @@ def worker() -> Iterator[Worker]:
         running.process.wait()
 
 
-def test_bad_request_lines_are_refused_and_the_worker_keeps_serving(worker: Worker) -> None:
+def test_bad_request_lines_are_refused_and_the_worker_keeps_serving(worker: WorkerProcess) -> None:
     for line in BAD_LINES:
-        worker.send(line)
-        answer = worker.read()
+        worker.send_line(line)
+        answer = worker.next_message()
         assert answer.get("ok") is False or answer.get("op") == "error", (line[:60], answer)
     request = {
         "op": "preview",
@@ -95,7 +55,7 @@ def test_bad_request_lines_are_refused_and_the_worker_keeps_serving(worker: Work
         "expr": "x",
         "line": 2,
     }
-    worker.send(json.dumps(request).encode())
-    answer = worker.read()
+    worker.send_line(json.dumps(request).encode())
+    answer = worker.next_message()
     assert answer["id"] == 99 and answer["ok"], answer
     assert answer["value"]["size"] == "torch.Size([2, 3])"

@@ -22,7 +22,7 @@ from torchpeek.worker.environment import worker_environment
 class WorkerProcess:
     """One worker; ``preview`` sends a request and returns its result."""
 
-    def __init__(self) -> None:
+    def __init__(self, require_torch: bool = True) -> None:
         python = os.environ.get("TORCHPEEK_WORKER_PYTHON", sys.executable)
         self.process = subprocess.Popen(
             [python, "-u", str(BOOT)],
@@ -33,8 +33,17 @@ class WorkerProcess:
         )
         self.ids = count(1)
         self.buffer = b""
-        hello = self.receive(lambda m: m.get("op") == "hello", timeout=180)
-        assert hello.get("torch"), hello
+        self.hello = self.receive(lambda m: m.get("op") == "hello", timeout=180)
+        assert self.hello.get("torch") or not require_torch, self.hello
+
+    def send_line(self, line: bytes) -> None:
+        """One raw request line, as a broken or hostile server could write it."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + b"\n")
+        self.process.stdin.flush()
+
+    def next_message(self, timeout: float = 60) -> dict[str, Any]:
+        return self.receive(lambda m: True, timeout)
 
     def send(self, message: dict[str, Any]) -> int:
         ident = next(self.ids)

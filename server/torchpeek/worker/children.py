@@ -18,7 +18,7 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from .forksafe import settle_child
 from .messages import checked_result
@@ -127,7 +127,15 @@ def fork_standby() -> Standby:
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view) :]
+        view = view[_WRITE(fd, view) :]
+
+
+def answer_and_exit(fd: int, data: bytes, status: int) -> NoReturn:
+    """A child's last act: its answer on the pipe, then the exit (whatever the write did)."""
+    try:
+        write_all(fd, data)
+    finally:
+        os._exit(status)
 
 
 class Supervisor:
@@ -331,9 +339,4 @@ def _child(request: PreviewRequest, write: int, workdir: str) -> None:
     except BaseException as error:  # noqa: BLE001
         data = encode({"ok": False, "error": _internal(f"{type(error).__name__}: {error}")})
         status = 3
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[_WRITE(write, view) :]
-    finally:
-        os._exit(status)
+    answer_and_exit(write, data, status)

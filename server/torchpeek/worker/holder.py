@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import sandbox, seccomp
-from .children import close_all_except, kill
+from .children import answer_and_exit, close_all_except, kill
 from .forksafe import settle_child
 from .protocol import PreviewRequest, encode
 from .scratch import Scratch
@@ -320,9 +320,4 @@ def _standby(sock: socket.socket, took: int) -> None:
     except BaseException as error:  # noqa: BLE001
         payload = encode({"ok": False, "mismatch": f"{type(error).__name__}: {error}"[:500]})
         status = 3
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[_WRITE(result_fd, view) :]
-    finally:
-        os._exit(status)
+    answer_and_exit(result_fd, payload, status)
